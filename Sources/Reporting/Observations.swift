@@ -1,0 +1,142 @@
+import Histogram
+import Verification
+
+/// Latencies recorded in nanoseconds; 1 µs resolution at the bottom, about 26 days at the top.
+public typealias LatencyHistogram = Histogram<UInt64>
+
+extension Histogram where Count == UInt64 {
+    public static func latency() -> Histogram<UInt64> {
+        Histogram<UInt64>(lowestDiscernibleValue: 1_000, highestTrackableValue: 1 << 51, numberOfSignificantValueDigits: .three)
+    }
+
+    /// Records a latency, clamping it into the trackable range rather than dropping it.
+    public mutating func recordLatency(nanoseconds: Int64) {
+        _ = record(UInt64(Swift.min(Swift.max(nanoseconds, 0), (1 << 51) - 1)))
+    }
+}
+
+/// One latency metric of one replication: the histogram for percentiles, and the values in the
+/// order they were recorded for exact means and batch means.
+public struct LatencySeries: Sendable {
+    public var histogram = LatencyHistogram.latency()
+    /// Seconds, in recording order. Float halves the memory; its 7 digits are ample for a mean.
+    public private(set) var values: [Float] = []
+
+    public init() {}
+
+    public mutating func record(nanoseconds: Int64) {
+        histogram.recordLatency(nanoseconds: nanoseconds)
+        values.append(Float(Double(nanoseconds) / 1e9))
+    }
+
+    public var count: Int { values.count }
+    public var mean: Double? {
+        values.isEmpty ? nil : values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+    }
+}
+
+/// One sample of a queue's depth.
+public struct DepthSample: Sendable, Equatable {
+    public var time: Double
+    public var visible: Int
+    public var inFlight: Int
+    public var delayed: Int
+    public init(time: Double, visible: Int, inFlight: Int, delayed: Int) {
+        self.time = time
+        self.visible = visible
+        self.inFlight = inFlight
+        self.delayed = delayed
+    }
+}
+
+/// What one queue did in one replication.
+public struct QueueObservations: Sendable {
+    public var name: String
+    public var type: String
+    /// Send accepted → first receive, for messages sent after the warm-up.
+    public var queueWait = LatencySeries()
+    /// Produced → deleted, for messages sent after the warm-up.
+    public var endToEnd = LatencySeries()
+    public var messagesSent = 0
+    public var messagesReceived = 0
+    public var messagesDeleted = 0
+    public var sendRequests = 0
+    public var receiveRequests = 0
+    public var emptyReceives = 0
+    public var deleteRequests = 0
+    public var depth: [DepthSample] = []
+
+    public init(name: String, type: String) {
+        self.name = name
+        self.type = type
+    }
+}
+
+/// What one consumer fleet did in one replication.
+public struct FleetObservations: Sendable {
+    public var name: String
+    public var queue: String
+    public var count: Int
+    /// Processing time summed over the fleet's consumers.
+    public var busySeconds: Double
+    public var utilisation: Double {
+        busyCapacitySeconds > 0 ? busySeconds / busyCapacitySeconds : 0
+    }
+    /// Consumer-seconds available: the fleet's size times the run's length.
+    public var busyCapacitySeconds: Double
+
+    public init(name: String, queue: String, count: Int, busySeconds: Double, busyCapacitySeconds: Double) {
+        self.name = name
+        self.queue = queue
+        self.count = count
+        self.busySeconds = busySeconds
+        self.busyCapacitySeconds = busyCapacitySeconds
+    }
+}
+
+/// A fault as it ran.
+public struct FaultEntry: Sendable, Equatable {
+    public var kind: String
+    public var target: String
+    public var from: Double
+    public var to: Double?
+    public var detail: String
+    public init(kind: String, target: String, from: Double, to: Double?, detail: String) {
+        self.kind = kind
+        self.target = target
+        self.from = from
+        self.to = to
+        self.detail = detail
+    }
+}
+
+/// Everything one replication produced that a report needs.
+public struct ReplicationObservations: Sendable {
+    public var index: Int
+    /// Seconds producers ran.
+    public var duration: Double
+    /// Seconds until the run ended (drained, or the drain limit).
+    public var elapsed: Double
+    /// Why the run ended: `drained`, `drainLimit` or `eventBudget`.
+    public var endReason: String
+    public var eventsRun: Int
+    public var queues: [QueueObservations]
+    public var fleets: [FleetObservations]
+    public var delivery: [DeliveryResult]
+    public var faults: [FaultEntry]
+    public var callsFailed = 0
+    public var callsRetried = 0
+
+    public init(index: Int, duration: Double, elapsed: Double, endReason: String, eventsRun: Int,
+                queues: [QueueObservations], fleets: [FleetObservations], delivery: [DeliveryResult], faults: [FaultEntry]) {
+        self.index = index
+        self.duration = duration
+        self.elapsed = elapsed
+        self.endReason = endReason
+        self.eventsRun = eventsRun
+        self.queues = queues
+        self.fleets = fleets
+        self.delivery = delivery
+        self.faults = faults
+    }
+}

@@ -1,0 +1,30 @@
+extension Report {
+    /// Queue depth over simulated time, one row per sample, queue and replication.
+    public var depthCSV: String {
+        var out = "replication,queue,time,visible,inFlight,delayed\n"
+        for series in depthSeries {
+            for s in series.samples {
+                out += "\(series.replication),\(series.queue),\(JSONValue.format(s.time)),\(s.visible),\(s.inFlight),\(s.delayed)\n"
+            }
+        }
+        return out
+    }
+
+    /// Headline figures per queue, one row per queue.
+    public var summaryCSV: String {
+        var out = "queue,type,sent,received,deleted,sentPerSecond,deletedPerSecond,queueWaitMean,queueWaitLow,queueWaitHigh,"
+        out += "queueWaitP50,queueWaitP90,queueWaitP99,queueWaitP999,queueWaitMax,endToEndMean,endToEndP50,endToEndP99,endToEndMax\n"
+        func n(_ x: Double?) -> String { x.map(JSONValue.format) ?? "" }
+        for q in queues {
+            let fields: [String] = [
+                q.name, q.type, "\(q.messagesSent)", "\(q.messagesReceived)", "\(q.messagesDeleted)",
+                n(q.throughput.sent?.mean), n(q.throughput.deleted?.mean),
+                n(q.queueWait.mean?.mean), n(q.queueWait.mean?.low), n(q.queueWait.mean?.high),
+                n(q.queueWait.p50), n(q.queueWait.p90), n(q.queueWait.p99), n(q.queueWait.p999), n(q.queueWait.max),
+                n(q.endToEnd.mean?.mean), n(q.endToEnd.p50), n(q.endToEnd.p99), n(q.endToEnd.max),
+            ]
+            out += fields.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,81 @@
+extension Estimate {
+    var json: JSONValue {
+        .object([("mean", .number(mean)), ("ci95", .array([.number(low), .number(high)])), ("n", .int(n)), ("method", .string(method))])
+    }
+}
+
+extension Optional where Wrapped == Estimate {
+    var json: JSONValue { map(\.json) ?? .null }
+}
+
+extension LatencySummary {
+    var json: JSONValue {
+        var members: [(String, JSONValue)] = mean.map { [("mean", .number($0.mean)), ("ci95", .array([.number($0.low), .number($0.high)])), ("n", .int($0.n)), ("method", .string($0.method))] }
+            ?? [("mean", .null), ("ci95", .null), ("n", .int(0))]
+        members += [("p50", .number(p50)), ("p90", .number(p90)), ("p99", .number(p99)), ("p999", .number(p999)),
+                    ("max", .number(max)), ("count", .int(count))]
+        return .object(members)
+    }
+}
+
+extension Report {
+    /// The machine-readable report; its keys are documented in reports/README.md and stable.
+    public var json: JSONValue {
+        .object([
+            ("schemaVersion", .int(Report.schemaVersion)),
+            ("scenario", .string(scenario)),
+            ("description", .string(description)),
+            ("seed", .int(Int(truncatingIfNeeded: seed))),
+            ("replications", .int(replications)),
+            ("duration", .number(duration)),
+            ("drain", .number(drain)),
+            ("warmup", .number(warmup)),
+            ("queues", .object(queues.map { q in
+                (q.name, .object([
+                    ("type", .string(q.type)),
+                    ("queueWait", q.queueWait.json),
+                    ("endToEnd", q.endToEnd.json),
+                    ("throughput", .object([("sent", q.throughput.sent.json), ("received", q.throughput.received.json),
+                                            ("deleted", q.throughput.deleted.json)])),
+                    ("totals", .object([("sent", .int(q.messagesSent)), ("received", .int(q.messagesReceived)),
+                                        ("deleted", .int(q.messagesDeleted)), ("requests", .int(q.requests)),
+                                        ("emptyReceives", .int(q.emptyReceives))])),
+                    ("receiveCounts", .array(q.receiveCounts.map { .int($0) })),
+                    ("visibleMax", .int(q.visibleMax)),
+                ]))
+            })),
+            ("consumers", .object(consumers.map { f in
+                (f.name, .object([("queue", .string(f.queue)), ("count", .int(f.count)), ("utilisation", f.utilisation.json)]))
+            })),
+            ("delivery", .object([
+                ("sent", .int(delivery.sent)),
+                ("deliveredOnce", .int(delivery.deliveredOnce)),
+                ("duplicated", .int(delivery.duplicated)),
+                ("lost", .int(delivery.lost)),
+                ("expired", .int(delivery.expired)),
+                ("queued", .int(delivery.queued)),
+                ("deadLettered", .int(delivery.deadLettered)),
+                ("sendsAbandoned", .int(delivery.sendsAbandoned)),
+                ("staleDeletes", .int(delivery.staleDeletes)),
+                ("duplicatedBy", .object(delivery.duplicatedBy.map { ($0.cause, .int($0.count)) })),
+                ("violationCounts", .object(delivery.violationCounts.map { ($0.kind, .int($0.count)) })),
+                ("violations", .array(delivery.violations.map { v in
+                    .object([("kind", .string(v.kind)), ("replication", .int(v.replication)),
+                             ("seed", .int(Int(truncatingIfNeeded: v.seed))), ("queue", .string(v.queue)),
+                             ("messageId", v.messageId.map { .string($0) } ?? .null), ("at", .number(v.at)),
+                             ("detail", .string(v.detail)), ("replay", .string(v.replay))])
+                })),
+            ])),
+            ("faults", .array(faults.map { f in
+                .object([("kind", .string(f.kind)), ("target", .string(f.target)), ("from", .number(f.from)),
+                         ("to", f.to.map { .number($0) } ?? .null), ("detail", .string(f.detail))])
+            })),
+            ("api", .object([("callsFailed", .int(callsFailed)), ("callsRetried", .int(callsRetried))])),
+            ("replicationDetails", .array(replicationSummaries.map { r in
+                .object([("index", .int(r.index)), ("elapsed", .number(r.elapsed)), ("endReason", .string(r.endReason)),
+                         ("events", .int(r.events)), ("sent", .int(r.sent)), ("deleted", .int(r.deleted)),
+                         ("queueWaitMean", r.queueWaitMean.map { .number($0) } ?? .null)])
+            })),
+        ])
+    }
+}

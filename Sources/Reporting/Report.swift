@@ -1,0 +1,145 @@
+import Verification
+
+/// A statistic across replications (or across batches of one long run): mean and 95% interval.
+public struct Estimate: Sendable, Equatable {
+    public var mean: Double
+    public var low: Double
+    public var high: Double
+    public var n: Int
+    /// How the interval was made: `replications` (Student-t over replication means) or
+    /// `batchMeans` (Student-t over batch means of a single run).
+    public var method: String
+
+    public init(mean: Double, low: Double, high: Double, n: Int, method: String) {
+        self.mean = mean
+        self.low = low
+        self.high = high
+        self.n = n
+        self.method = method
+    }
+
+    public var halfWidth: Double { (high - low) / 2 }
+    public func contains(_ x: Double) -> Bool { low <= x && x <= high }
+}
+
+/// A latency metric across all replications.
+public struct LatencySummary: Sendable, Equatable {
+    /// The mean with its interval; nil when nothing was recorded.
+    public var mean: Estimate?
+    /// Percentiles over all messages of all replications, in seconds.
+    public var p50: Double
+    public var p90: Double
+    public var p99: Double
+    public var p999: Double
+    public var max: Double
+    public var count: Int
+}
+
+public struct ThroughputSummary: Sendable, Equatable {
+    public var sent: Estimate?
+    public var received: Estimate?
+    public var deleted: Estimate?
+}
+
+public struct QueueReport: Sendable, Equatable {
+    public var name: String
+    public var type: String
+    public var queueWait: LatencySummary
+    public var endToEnd: LatencySummary
+    public var throughput: ThroughputSummary
+    /// Totals over all replications.
+    public var messagesSent: Int
+    public var messagesReceived: Int
+    public var messagesDeleted: Int
+    public var requests: Int
+    public var emptyReceives: Int
+    /// Deleted messages by receive count, over all replications: index k is "deleted after k receives".
+    public var receiveCounts: [Int]
+    /// The largest visible depth seen in any sample of any replication.
+    public var visibleMax: Int
+}
+
+public struct FleetReport: Sendable, Equatable {
+    public var name: String
+    public var queue: String
+    public var count: Int
+    public var utilisation: Estimate?
+}
+
+public struct ViolationReport: Sendable, Equatable {
+    public var kind: String
+    public var replication: Int
+    public var seed: UInt64
+    public var queue: String
+    public var messageId: String?
+    public var at: Double
+    public var detail: String
+    /// The command that runs just this replication again.
+    public var replay: String
+}
+
+public struct DeliveryReport: Sendable, Equatable {
+    public var sent = 0
+    public var deliveredOnce = 0
+    public var duplicated = 0
+    public var lost = 0
+    public var expired = 0
+    public var queued = 0
+    /// No dead-letter queues exist yet; kept so the key is stable.
+    public var deadLettered = 0
+    public var sendsAbandoned = 0
+    public var staleDeletes = 0
+    public var duplicatedBy: [(cause: String, count: Int)] = []
+    public var violationCounts: [(kind: String, count: Int)] = []
+    public var violations: [ViolationReport] = []
+
+    public var violationTotal: Int { violationCounts.reduce(0) { $0 + $1.count } }
+
+    public static func == (a: DeliveryReport, b: DeliveryReport) -> Bool {
+        a.sent == b.sent && a.deliveredOnce == b.deliveredOnce && a.duplicated == b.duplicated && a.lost == b.lost
+            && a.expired == b.expired && a.queued == b.queued && a.deadLettered == b.deadLettered
+            && a.sendsAbandoned == b.sendsAbandoned && a.staleDeletes == b.staleDeletes
+            && a.duplicatedBy.elementsEqual(b.duplicatedBy, by: ==) && a.violationCounts.elementsEqual(b.violationCounts, by: ==)
+            && a.violations == b.violations
+    }
+}
+
+public struct ReplicationSummary: Sendable, Equatable {
+    public var index: Int
+    public var elapsed: Double
+    public var endReason: String
+    public var events: Int
+    public var sent: Int
+    public var deleted: Int
+    public var queueWaitMean: Double?
+}
+
+/// The result of a run over all replications: what `report.json`, `report.md` and the CSV files show.
+public struct Report: Sendable, Equatable {
+    public static let schemaVersion = 1
+
+    public var scenario: String
+    public var description: String
+    public var seed: UInt64
+    public var replications: Int
+    public var duration: Double
+    public var drain: Double
+    public var warmup: Double
+    public var sampleInterval: Double
+    public var queues: [QueueReport]
+    public var consumers: [FleetReport]
+    public var delivery: DeliveryReport
+    /// Faults as they ran in the first replication (the schedule is the same in every one).
+    public var faults: [FaultEntry]
+    public var callsFailed: Int
+    public var callsRetried: Int
+    public var replicationSummaries: [ReplicationSummary]
+    /// Depth samples per replication and queue, for the CSV time series.
+    public var depthSeries: [(replication: Int, queue: String, samples: [DepthSample])]
+
+    public static func == (a: Report, b: Report) -> Bool {
+        a.scenario == b.scenario && a.seed == b.seed && a.replications == b.replications && a.queues == b.queues
+            && a.consumers == b.consumers && a.delivery == b.delivery && a.faults == b.faults
+            && a.replicationSummaries == b.replicationSummaries
+    }
+}

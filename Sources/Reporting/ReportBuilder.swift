@@ -1,0 +1,146 @@
+import Stochastic
+import Verification
+
+/// What a report needs to know about the scenario besides the replications' observations.
+public struct RunDescription: Sendable {
+    public var scenario: String
+    public var description: String
+    public var seed: UInt64
+    public var duration: Double
+    public var drain: Double
+    public var warmup: Double
+    public var sampleInterval: Double
+    /// The command that reruns one replication, for violation reports.
+    public var replayCommand: @Sendable (Int) -> String
+
+    public init(scenario: String, description: String, seed: UInt64, duration: Double, drain: Double, warmup: Double,
+                sampleInterval: Double, replayCommand: @escaping @Sendable (Int) -> String) {
+        self.scenario = scenario
+        self.description = description
+        self.seed = seed
+        self.duration = duration
+        self.drain = drain
+        self.warmup = warmup
+        self.sampleInterval = sampleInterval
+        self.replayCommand = replayCommand
+    }
+}
+
+/// Combines replications into a report. The result depends only on the observations and their
+/// order (by replication index), never on how they were computed.
+public enum ReportBuilder {
+    /// Batches used for a single run's latency interval.
+    public static let batchCount = 20
+
+    public static func build(_ run: RunDescription, replications: [ReplicationObservations]) -> Report {
+        let ordered = replications.sorted { $0.index < $1.index }
+        precondition(!ordered.isEmpty, "a report needs at least one replication")
+        let queueNames = ordered[0].queues.map(\.name)
+        let queues = queueNames.indices.map { q in queueReport(ordered.map { $0.queues[q] }, replications: ordered) }
+        let fleets = ordered[0].fleets.indices.map { f in
+            let all = ordered.map { $0.fleets[f] }
+            return FleetReport(name: all[0].name, queue: all[0].queue, count: all[0].count,
+                               utilisation: estimate(all.map(\.utilisation)))
+        }
+        return Report(
+            scenario: run.scenario, description: run.description, seed: run.seed, replications: ordered.count,
+            duration: run.duration, drain: run.drain, warmup: run.warmup, sampleInterval: run.sampleInterval,
+            queues: queues, consumers: fleets, delivery: delivery(ordered, run: run), faults: ordered[0].faults,
+            callsFailed: ordered.reduce(0) { $0 + $1.callsFailed }, callsRetried: ordered.reduce(0) { $0 + $1.callsRetried },
+            replicationSummaries: ordered.map { r in
+                ReplicationSummary(index: r.index, elapsed: r.elapsed, endReason: r.endReason, events: r.eventsRun,
+                                   sent: r.queues.reduce(0) { $0 + $1.messagesSent },
+                                   deleted: r.queues.reduce(0) { $0 + $1.messagesDeleted },
+                                   queueWaitMean: r.queues.first?.queueWait.mean)
+            },
+            depthSeries: ordered.flatMap { r in r.queues.map { (r.index, $0.name, $0.depth) } })
+    }
+
+    /// Mean and Student-t interval over per-replication values.
+    static func estimate(_ values: [Double]) -> Estimate? {
+        guard let ci = Statistics.confidenceInterval95(values) else { return nil }
+        return Estimate(mean: ci.mean, low: ci.low, high: ci.high, n: ci.n, method: "replications")
+    }
+
+    static func latencySummary(_ series: [LatencySeries]) -> LatencySummary {
+        var merged = LatencyHistogram.latency()
+        for s in series { merged.add(s.histogram) }
+        let count = series.reduce(0) { $0 + $1.count }
+        var mean: Estimate?
+        let means = series.compactMap(\.mean)
+        if series.count == 1, let only = series.first, only.count >= batchCount * 2,
+           let ci = Statistics.batchMeans(only.values.map(Double.init), batchCount: batchCount, warmup: 0) {
+            // One replication: the interval comes from batch means of the run's own sequence.
+            mean = Estimate(mean: only.mean ?? ci.mean, low: ci.low, high: ci.high, n: ci.n, method: "batchMeans")
+        } else if means.count == series.count {
+            mean = estimate(means)
+        }
+        func seconds(_ ns: UInt64) -> Double { Double(ns) / 1e9 }
+        return LatencySummary(
+            mean: mean,
+            p50: count > 0 ? seconds(merged.valueAtPercentile(50)) : 0,
+            p90: count > 0 ? seconds(merged.valueAtPercentile(90)) : 0,
+            p99: count > 0 ? seconds(merged.valueAtPercentile(99)) : 0,
+            p999: count > 0 ? seconds(merged.valueAtPercentile(99.9)) : 0,
+            max: count > 0 ? seconds(merged.max) : 0,
+            count: count)
+    }
+
+    static func queueReport(_ all: [QueueObservations], replications: [ReplicationObservations]) -> QueueReport {
+        func rate(_ value: (QueueObservations) -> Int, over span: (ReplicationObservations) -> Double) -> Estimate? {
+            estimate(zip(all, replications).map { q, r in span(r) > 0 ? Double(value(q)) / span(r) : 0 })
+        }
+        var receiveCounts: [Int] = []
+        let deliveries = replications.compactMap { r in r.delivery.first { $0.queue == all[0].name } }
+        for d in deliveries {
+            for (k, n) in d.receiveCountHistogram.enumerated() {
+                if receiveCounts.count <= k { receiveCounts.append(contentsOf: Array(repeating: 0, count: k + 1 - receiveCounts.count)) }
+                receiveCounts[k] += n
+            }
+        }
+        return QueueReport(
+            name: all[0].name, type: all[0].type,
+            queueWait: latencySummary(all.map(\.queueWait)),
+            endToEnd: latencySummary(all.map(\.endToEnd)),
+            throughput: ThroughputSummary(
+                sent: rate(\.messagesSent, over: \.duration),
+                received: rate(\.messagesReceived, over: \.elapsed),
+                deleted: rate(\.messagesDeleted, over: \.elapsed)),
+            messagesSent: all.reduce(0) { $0 + $1.messagesSent },
+            messagesReceived: all.reduce(0) { $0 + $1.messagesReceived },
+            messagesDeleted: all.reduce(0) { $0 + $1.messagesDeleted },
+            requests: all.reduce(0) { $0 + $1.sendRequests + $1.receiveRequests + $1.deleteRequests },
+            emptyReceives: all.reduce(0) { $0 + $1.emptyReceives },
+            receiveCounts: receiveCounts,
+            visibleMax: all.flatMap(\.depth).map(\.visible).max() ?? 0)
+    }
+
+    static func delivery(_ replications: [ReplicationObservations], run: RunDescription) -> DeliveryReport {
+        var report = DeliveryReport()
+        var causes: [RedeliveryCause: Int] = [:]
+        var kinds: [Violation.Kind: Int] = [:]
+        for r in replications {
+            for d in r.delivery {
+                report.sent += d.sent
+                report.deliveredOnce += d.count(.deliveredOnce)
+                report.duplicated += d.count(.duplicated)
+                report.lost += d.count(.lost)
+                report.expired += d.count(.expired)
+                report.queued += d.count(.queued)
+                report.sendsAbandoned += d.sendsAbandoned
+                report.staleDeletes += d.staleDeletes
+                for (cause, n) in d.duplicatedBy { causes[cause, default: 0] += n }
+                for (kind, n) in d.violationCounts { kinds[kind, default: 0] += n }
+                for v in d.violations {
+                    report.violations.append(ViolationReport(
+                        kind: v.kind.rawValue, replication: r.index, seed: run.seed, queue: v.queue,
+                        messageId: v.messageId?.description, at: v.at.seconds, detail: v.detail,
+                        replay: run.replayCommand(r.index)))
+                }
+            }
+        }
+        report.duplicatedBy = RedeliveryCause.allCases.compactMap { c in causes[c].map { (c.rawValue, $0) } }
+        report.violationCounts = kinds.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, $0.value) }
+        return report
+    }
+}

@@ -1,0 +1,420 @@
+import MessagingEngine
+import SimKernel
+import Stochastic
+import Workloads
+import Yams
+
+/// Turns scenario text into a validated `ScenarioModel`, or every problem found in it.
+public enum ScenarioDecoder {
+    /// - Parameters:
+    ///   - text: the YAML.
+    ///   - file: the name used in diagnostics.
+    ///   - readFile: reads a file named in the scenario (empirical samples), relative to the scenario.
+    ///     The decoder itself touches no files.
+    public static func decode(_ text: String, file: String, readFile: @escaping (String) throws -> String = { name in
+        throw ScenarioFileError("cannot read '\(name)': no file access here")
+    }) throws(ScenarioError) -> ScenarioModel {
+        let reader = NodeReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ScenarioError(diagnostics: [yamlDiagnostic(error, file: file)])
+        } catch {
+            throw ScenarioError(diagnostics: [ScenarioDiagnostic(file: file, line: 0, column: 0, path: "", message: "\(error)")])
+        }
+        guard let root else {
+            throw ScenarioError(diagnostics: [ScenarioDiagnostic(file: file, line: 0, column: 0, path: "",
+                                                                  message: "the file is empty; a scenario needs at least name, duration, queues")])
+        }
+        let model = ScenarioBuilder(reader: reader, readFile: readFile).build(root)
+        if !reader.diagnostics.isEmpty || model == nil {
+            throw ScenarioError(diagnostics: reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        return model!
+    }
+
+    static func yamlDiagnostic(_ error: YamlError, file: String) -> ScenarioDiagnostic {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            var message = "YAML syntax: \(problem)"
+            if problem.contains("mapping values are not allowed") {
+                message += " (a ': ' inside a plain value starts a mapping; write distribution parameters as name=value)"
+            }
+            return ScenarioDiagnostic(file: file, line: mark.line, column: mark.column, path: "", message: message)
+        case .reader(let problem, _, _, _):
+            return ScenarioDiagnostic(file: file, line: 0, column: 0, path: "", message: "unreadable text: \(problem)")
+        default:
+            return ScenarioDiagnostic(file: file, line: 0, column: 0, path: "", message: "YAML: \(error)")
+        }
+    }
+}
+
+/// An error reading a file the scenario names.
+public struct ScenarioFileError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Builds the model from the tree; problems go to the reader, and a nil result means "see them".
+struct ScenarioBuilder {
+    let reader: NodeReader
+    let readFile: (String) throws -> String
+
+    func build(_ root: Node) -> ScenarioModel? {
+        guard let top = reader.mapping(root, "", allowed: ScenarioKeys.top) else { return nil }
+        func required(_ key: String) -> Node? {
+            if let node = top[key] { return node }
+            reader.fail(root, key, "missing; every scenario needs '\(key)'")
+            return nil
+        }
+        let name = required("name").flatMap { reader.string($0, "name") }
+        let description = top["description"].flatMap { reader.string($0, "description") } ?? ""
+        let duration = required("duration").flatMap { reader.duration($0, "duration", in: Span(nanoseconds: 1)...Span.seconds(366 * 86_400)) }
+        let drain = top["drain"].map { reader.duration($0, "drain", in: Span.zero...Span.seconds(366 * 86_400)) } ?? .zero
+        let warmup = top["warmup"].map { reader.duration($0, "warmup", in: Span.zero...Span.seconds(366 * 86_400)) } ?? .zero
+        let seed = top["seed"].map { reader.unsigned($0, "seed") } ?? ScenarioModel.defaultSeed
+        let replications = top["replications"].map { reader.integer($0, "replications", in: 1...100_000) } ?? ScenarioModel.defaultReplications
+        let sampleInterval = top["sampleInterval"].map { reader.duration($0, "sampleInterval", in: Span.milliseconds(1)...Span.seconds(366 * 86_400)) }
+            ?? ScenarioModel.defaultSampleInterval
+        let eventBudget = top["eventBudget"].map { reader.integer($0, "eventBudget", in: 1...Int.max) } ?? ScenarioModel.defaultEventBudget
+
+        let queueNodes = required("queues").flatMap { reader.sequence($0, "queues") } ?? []
+        let queues = queueNodes.enumerated().compactMap { queue($1, "queues[\($0)]") }
+        if queueNodes.isEmpty, let node = top["queues"] { reader.fail(node, "queues", "a scenario needs at least one queue") }
+        for (i, q) in queues.enumerated() where queues[..<i].contains(where: { $0.name == q.name }) {
+            reader.fail(queueNodes[i], "queues[\(i)].name", "a queue named '\(q.name)' already exists; names must be unique")
+        }
+        let queueNames = queues.map(\.name)
+
+        let producers = (top["producers"].flatMap { reader.sequence($0, "producers") } ?? []).enumerated().compactMap {
+            producer($1, "producers[\($0)]", queueNames: queueNames)
+        }
+        let consumerNodes = top["consumers"].flatMap { reader.sequence($0, "consumers") } ?? []
+        let consumers = consumerNodes.enumerated().compactMap { consumer($1, "consumers[\($0)]", queueNames: queueNames) }
+        uniqueNames(producers.map(\.specification.name), "producers")
+        uniqueNames(consumers.map(\.specification.name), "consumers")
+
+        var apiLatency = Distribution.constant(0)
+        var retryPolicy = RetryPolicy.standard
+        if let networkNode = top["network"], let network = reader.mapping(networkNode, "network", allowed: ScenarioKeys.network) {
+            if let node = network["apiLatency"] {
+                apiLatency = distribution(node, network.path("apiLatency"), kind: .duration) ?? apiLatency
+            }
+            if let node = network["retry"] { retryPolicy = retry(node, network.path("retry")) ?? retryPolicy }
+        }
+
+        let faults = (top["faults"].flatMap { reader.sequence($0, "faults") } ?? []).enumerated().compactMap {
+            fault($1, "faults[\($0)]", fleets: consumers.map(\.specification), end: (duration ?? .zero) + (drain ?? .zero))
+        }
+
+        if let warmup, let duration, warmup >= duration, let node = top["warmup"] {
+            reader.fail(node, "warmup", "the warm-up must end before the producers stop (duration \(Units.formatDuration(duration.seconds)))")
+        }
+        guard let name, let duration, let drain, let warmup, let seed, let replications, let sampleInterval, let eventBudget else {
+            return nil
+        }
+        return ScenarioModel(name: name, description: description, duration: duration, drain: drain, warmup: warmup, seed: seed,
+                             replications: replications, sampleInterval: sampleInterval, eventBudget: eventBudget,
+                             queues: queues, producers: producers, consumers: consumers, apiLatency: apiLatency,
+                             retryPolicy: retryPolicy, faults: faults)
+    }
+
+    func uniqueNames(_ names: [String], _ section: String) {
+        for (i, name) in names.enumerated() where names[..<i].contains(name) {
+            reader.fail(nil, "\(section)[\(i)].name", "'\(name)' is used twice; names must be unique within \(section)")
+        }
+    }
+
+    func distribution(_ node: Node, _ path: String, kind: QuantityKind) -> Distribution? {
+        reader.distribution(node, path, kind: kind) { name in
+            try EmpiricalSamples.parse(try readFile(name), file: name, kind: kind)
+        }
+    }
+
+    // MARK: Queues
+
+    func queue(_ node: Node, _ path: String) -> QueueConfiguration? {
+        guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.queue) else { return nil }
+        guard let nameNode = fields["name"] else {
+            reader.fail(node, fields.path("name"), "missing; every queue needs a name")
+            return nil
+        }
+        guard let name = reader.string(nameNode, fields.path("name")) else { return nil }
+        guard isValidQueueName(name) else {
+            reader.fail(nameNode, fields.path("name"), "'\(name)' is not a valid queue name: 1 to 80 letters, digits, '-' or '_'")
+            return nil
+        }
+        var configuration = QueueConfiguration(name: name)
+        if let typeNode = fields["type"], let type = reader.string(typeNode, fields.path("type")) {
+            if type == "fifo" {
+                reader.fail(typeNode, fields.path("type"), "FIFO queues are not simulated yet; valid types: standard")
+            } else if type != "standard" {
+                reader.fail(typeNode, fields.path("type"), "unknown queue type '\(type)'; valid types: standard")
+            }
+        }
+        if name.hasSuffix(".fifo") {
+            reader.fail(nameNode, fields.path("name"), "'.fifo' names FIFO queues, which are not simulated yet")
+        }
+        if let n = fields["visibilityTimeout"] {
+            configuration.visibilityTimeout = reader.duration(n, fields.path("visibilityTimeout"),
+                                                              in: Span.zero...QueueConfiguration.visibilityTimeoutMax) ?? configuration.visibilityTimeout
+        }
+        if let n = fields["retention"] {
+            configuration.retention = reader.duration(n, fields.path("retention"), in: QueueConfiguration.retentionRange) ?? configuration.retention
+        }
+        if let n = fields["delay"] {
+            configuration.delay = reader.duration(n, fields.path("delay"), in: Span.zero...QueueConfiguration.delayMax) ?? configuration.delay
+        }
+        if let n = fields["receiveWaitTime"] {
+            configuration.receiveWaitTime = reader.duration(n, fields.path("receiveWaitTime"), in: Span.zero...QueueConfiguration.waitTimeMax)
+                ?? configuration.receiveWaitTime
+        }
+        if let n = fields["maximumMessageSize"] {
+            configuration.maximumMessageBytes = reader.size(n, fields.path("maximumMessageSize"), in: QueueConfiguration.maximumMessageBytesRange)
+                ?? configuration.maximumMessageBytes
+        }
+        if let n = fields["inFlightMax"] {
+            configuration.inFlightMax = reader.integer(n, fields.path("inFlightMax"), in: 1...10_000_000) ?? configuration.inFlightMax
+        }
+        return configuration
+    }
+
+    func isValidQueueName(_ name: String) -> Bool {
+        let base = name.hasSuffix(".fifo") ? String(name.dropLast(5)) : name
+        return !base.isEmpty && name.count <= 80
+            && base.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" }
+    }
+
+    func reference(_ node: Node, _ path: String, prefix: String, names: [String]) -> Int? {
+        guard let text = reader.string(node, path) else { return nil }
+        let name = text.hasPrefix(prefix + "/") ? String(text.dropFirst(prefix.count + 1)) : nil
+        guard let name, let index = names.firstIndex(of: name) else {
+            let guess = name.flatMap { nearest($0, in: names) }.map { " Did you mean '\(prefix)/\($0)'?" } ?? ""
+            reader.fail(node, path, "'\(text)' names no \(prefix); expected one of \(names.map { "\(prefix)/\($0)" }.joined(separator: ", ")).\(guess)")
+            return nil
+        }
+        return index
+    }
+
+    // MARK: Producers and consumers
+
+    func producer(_ node: Node, _ path: String, queueNames: [String]) -> ScenarioModel.ProducerEntry? {
+        guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.producer) else { return nil }
+        func need(_ key: String) -> Node? {
+            if let n = fields[key] { return n }
+            reader.fail(node, fields.path(key), "missing; every producer needs '\(key)'")
+            return nil
+        }
+        let name = need("name").flatMap { reader.string($0, fields.path("name")) }
+        let queue = need("target").flatMap { reference($0, fields.path("target"), prefix: "queue", names: queueNames) }
+        let arrivals = need("arrivals").flatMap { arrivalProcess($0, fields.path("arrivals")) }
+        let size = fields["messageSize"].map { distribution($0, fields.path("messageSize"), kind: .size) } ?? .constant(1024)
+        var schedule: RateSchedule?
+        if let n = fields["schedule"] { schedule = rateSchedule(n, fields.path("schedule")) }
+        var attributeCount = 0, attributeBytes = 0
+        if let n = fields["attributes"], let attributes = reader.mapping(n, fields.path("attributes"), allowed: ScenarioKeys.attributes) {
+            attributeCount = attributes["count"].flatMap { reader.integer($0, attributes.path("count"), in: 0...QueueConfiguration.attributesMax) } ?? 0
+            attributeBytes = attributes["valueSize"].flatMap { reader.size($0, attributes.path("valueSize"), in: 1...QueueConfiguration.batchBytesMax) } ?? 16
+        }
+        let batchSize = fields["batchSize"].map { reader.integer($0, fields.path("batchSize"), in: 1...QueueConfiguration.batchEntriesMax) } ?? 1
+        let linger = fields["batchLinger"].map { reader.duration($0, fields.path("batchLinger"), in: Span.zero...Span.seconds(3600)) } ?? .zero
+        let delay = fields["delay"].map { reader.duration($0, fields.path("delay"), in: Span.zero...QueueConfiguration.delayMax) }
+        guard let name, let queue, let arrivals, let size, let batchSize, let linger else { return nil }
+        if let n = fields["schedule"], schedule == nil { _ = n; return nil }
+        if case .renewal = arrivals, schedule != nil, let n = fields["schedule"] {
+            reader.fail(n, fields.path("schedule"), "a rate schedule applies to poisson(...) and constant(...) arrivals, not to renewal(...)")
+            return nil
+        }
+        if case .some(.none) = delay { return nil }
+        let specification = ProducerSpecification(name: name, arrivals: arrivals, schedule: schedule, messageSize: size,
+                                                  attributeCount: attributeCount, attributeBytes: attributeBytes,
+                                                  batchSize: batchSize, batchLinger: linger, delay: delay ?? nil)
+        return ScenarioModel.ProducerEntry(specification: specification, queue: queue)
+    }
+
+    /// `poisson(rate=40/s)`, `constant(rate=10/s)` or `renewal(<duration distribution>)`.
+    func arrivalProcess(_ node: Node, _ path: String) -> ArrivalProcess? {
+        guard let text = reader.scalar(node, path, expected: "an arrival process such as poisson(rate=40/s)") else { return nil }
+        let kinds = ["poisson", "constant", "renewal"]
+        let call: CallExpression
+        do { call = try CallExpression.parse(text) } catch {
+            reader.failInside(node, path, offset: error.offset, error.message)
+            return nil
+        }
+        switch call.name {
+        case "poisson", "constant":
+            guard call.arguments.count == 1, let argument = call.arguments.first, argument.label == nil || argument.label == "rate",
+                  case .atom(let rateText) = argument.value else {
+                reader.failInside(node, path, offset: 0, "\(call.name) arrivals take one parameter, rate, e.g. \(call.name)(rate=40/s)")
+                return nil
+            }
+            do {
+                let rate = try Units.parseRate(rateText)
+                guard rate > 0 else {
+                    reader.failInside(node, path, offset: argument.offset, "the rate must be positive")
+                    return nil
+                }
+                return call.name == "poisson" ? .poisson(ratePerSecond: rate) : .constant(ratePerSecond: rate)
+            } catch {
+                reader.failInside(node, path, offset: argument.offset, error.message)
+                return nil
+            }
+        case "renewal":
+            guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close else {
+                reader.failInside(node, path, offset: 0, "renewal arrivals take a distribution of gaps, e.g. renewal(gamma(shape=2, scale=10ms))")
+                return nil
+            }
+            let inner = String(text[text.index(after: open)..<close])
+            let innerOffset = text.distance(from: text.startIndex, to: open) + 1
+            do {
+                let gaps = try Distribution.parse(inner, kind: .duration) { name in
+                    try EmpiricalSamples.parse(try readFile(name), file: name, kind: .duration)
+                }
+                return .renewal(gaps)
+            } catch {
+                reader.failInside(node, path, offset: innerOffset + error.offset, error.message)
+                return nil
+            }
+        default:
+            let hint = nearest(call.name, in: kinds).map { "did you mean '\($0)'? " } ?? ""
+            reader.failInside(node, path, offset: 0, "unknown arrival process '\(call.name)'; \(hint)valid: poisson(rate=…), constant(rate=…), renewal(<distribution>)")
+            return nil
+        }
+    }
+
+    func rateSchedule(_ node: Node, _ path: String) -> RateSchedule? {
+        guard let items = reader.sequence(node, path) else { return nil }
+        var steps: [RateSchedule.Step] = []
+        var ok = true
+        for (i, item) in items.enumerated() {
+            let itemPath = "\(path)[\(i)]"
+            guard let fields = reader.mapping(item, itemPath, allowed: ScenarioKeys.scheduleStep) else { ok = false; continue }
+            guard let fromNode = fields["from"], let rateNode = fields["rate"] else {
+                reader.fail(item, itemPath, "each step needs 'from' and 'rate', e.g. { from: 10m, rate: 200/s }")
+                ok = false
+                continue
+            }
+            guard let from = reader.duration(fromNode, fields.path("from")), let rate = reader.rate(rateNode, fields.path("rate")) else {
+                ok = false
+                continue
+            }
+            if let last = steps.last, Instant(nanoseconds: from.nanoseconds) <= last.from {
+                reader.fail(fromNode, fields.path("from"), "steps must start at increasing times; this one starts no later than the one before")
+                ok = false
+                continue
+            }
+            steps.append(RateSchedule.Step(from: Instant(nanoseconds: from.nanoseconds), ratePerSecond: rate))
+        }
+        if items.isEmpty { reader.fail(node, path, "a schedule needs at least one step"); ok = false }
+        return ok ? RateSchedule(steps: steps) : nil
+    }
+
+    func consumer(_ node: Node, _ path: String, queueNames: [String]) -> ScenarioModel.ConsumerEntry? {
+        guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.consumer) else { return nil }
+        func need(_ key: String) -> Node? {
+            if let n = fields[key] { return n }
+            reader.fail(node, fields.path(key), "missing; every consumer fleet needs '\(key)'")
+            return nil
+        }
+        let name = need("name").flatMap { reader.string($0, fields.path("name")) }
+        let queue = need("source").flatMap { reference($0, fields.path("source"), prefix: "queue", names: queueNames) }
+        let processing = need("processing").flatMap { distribution($0, fields.path("processing"), kind: .duration) }
+        let count = fields["count"].map { reader.integer($0, fields.path("count"), in: 1...100_000) } ?? 1
+        let maxMessages = fields["maxMessages"].map { reader.integer($0, fields.path("maxMessages"), in: QueueConfiguration.receiveMessagesRange) } ?? 1
+        let waitTime = fields["waitTime"].map { reader.duration($0, fields.path("waitTime"), in: Span.zero...QueueConfiguration.waitTimeMax) }
+            ?? .seconds(20)
+        let visibility = fields["visibilityTimeout"].map {
+            reader.duration($0, fields.path("visibilityTimeout"), in: Span.zero...QueueConfiguration.visibilityTimeoutMax)
+        }
+        let failure = fields["failureProbability"].map { reader.probability($0, fields.path("failureProbability")) } ?? 0
+        guard let name, let queue, let processing, let count, let maxMessages, let waitTime, let failure else { return nil }
+        if case .some(.none) = visibility { return nil }
+        let specification = ConsumerSpecification(name: name, count: count, maxMessages: maxMessages, waitTime: waitTime,
+                                                  visibilityTimeout: visibility ?? nil, processing: processing,
+                                                  failureProbability: failure)
+        return ScenarioModel.ConsumerEntry(specification: specification, queue: queue)
+    }
+
+    func retry(_ node: Node, _ path: String) -> RetryPolicy? {
+        guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.retry) else { return nil }
+        let standard = RetryPolicy.standard
+        let attempts = fields["maxAttempts"].map { reader.integer($0, fields.path("maxAttempts"), in: 1...100) } ?? standard.maxAttempts
+        let base = fields["baseDelay"].map { reader.duration($0, fields.path("baseDelay"), in: Span.zero...Span.seconds(3600)) } ?? standard.baseDelay
+        let cap = fields["maxBackoff"].map { reader.duration($0, fields.path("maxBackoff"), in: Span.zero...Span.seconds(3600)) } ?? standard.maxBackoff
+        guard let attempts, let base, let cap else { return nil }
+        return RetryPolicy(maxAttempts: attempts, baseDelay: base, maxBackoff: cap)
+    }
+
+    // MARK: Faults
+
+    func fault(_ node: Node, _ path: String, fleets: [ConsumerSpecification], end: Span) -> Fault? {
+        guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.fault) else { return nil }
+        let actions = ["crash", "pause", "apiLatency", "apiErrors"].filter { fields[$0] != nil }
+        guard actions.count == 1, let action = actions.first else {
+            reader.fail(node, path, actions.isEmpty
+                ? "a fault needs one of crash, pause, apiLatency, apiErrors"
+                : "a fault does one thing; this one has \(actions.joined(separator: " and ")): split it into separate faults")
+            return nil
+        }
+        let at = fields["at"].map { reader.duration($0, fields.path("at")) }
+        let from = fields["from"].map { reader.duration($0, fields.path("from")) }
+        let to = fields["to"].map { reader.duration($0, fields.path("to")) }
+        if case .some(.none) = at { return nil }
+        if case .some(.none) = from { return nil }
+        if case .some(.none) = to { return nil }
+
+        func fleetIndex(_ spec: Fields) -> Int? {
+            guard let n = spec["consumers"] else {
+                reader.fail(spec.node, spec.path("consumers"), "missing; name the consumer fleet, e.g. consumers: workers")
+                return nil
+            }
+            guard let name = reader.string(n, spec.path("consumers")) else { return nil }
+            guard let index = fleets.firstIndex(where: { $0.name == name }) else {
+                let hint = nearest(name, in: fleets.map(\.name)).map { " Did you mean '\($0)'?" } ?? ""
+                reader.fail(n, spec.path("consumers"), "no consumer fleet named '\(name)'; fleets: \(fleets.map(\.name).joined(separator: ", ")).\(hint)")
+                return nil
+            }
+            return index
+        }
+        func interval() -> (Instant, Instant)? {
+            guard let from = from ?? nil, let to = to ?? nil else {
+                reader.fail(node, path, "\(action) lasts over an interval: give 'from' and 'to', e.g. from: 20m, to: 21m")
+                return nil
+            }
+            guard from < to else {
+                reader.fail(fields["to"], fields.path("to"), "'to' must come after 'from'")
+                return nil
+            }
+            return (Instant(nanoseconds: from.nanoseconds), Instant(nanoseconds: to.nanoseconds))
+        }
+
+        switch action {
+        case "crash":
+            guard let spec = reader.mapping(fields["crash"]!, fields.path("crash"), allowed: ScenarioKeys.crash),
+                  let fleet = fleetIndex(spec) else { return nil }
+            guard let at = at ?? nil else {
+                reader.fail(node, path, "a crash happens at an instant: give 'at', e.g. at: 15m")
+                return nil
+            }
+            let count = spec["count"].map { reader.integer($0, spec.path("count"), in: 1...fleets[fleet].count) } ?? fleets[fleet].count
+            let restart = fields["restartAfter"].map { reader.duration($0, fields.path("restartAfter"), in: Span(nanoseconds: 1)...Span.seconds(366 * 86_400)) }
+            guard let count else { return nil }
+            if case .some(.none) = restart { return nil }
+            return .crash(fleet: fleet, count: count, at: Instant(nanoseconds: at.nanoseconds), restartAfter: restart ?? nil)
+        case "pause":
+            guard let spec = reader.mapping(fields["pause"]!, fields.path("pause"), allowed: ScenarioKeys.pause),
+                  let fleet = fleetIndex(spec), let (from, to) = interval() else { return nil }
+            let count = spec["count"].map { reader.integer($0, spec.path("count"), in: 1...fleets[fleet].count) }
+            if case .some(.none) = count { return nil }
+            return .pause(fleet: fleet, count: count ?? nil, from: from, to: to)
+        case "apiLatency":
+            guard let latency = distribution(fields["apiLatency"]!, fields.path("apiLatency"), kind: .duration),
+                  let (from, to) = interval() else { return nil }
+            return .apiLatency(latency, from: from, to: to)
+        default:
+            guard let fraction = reader.probability(fields["apiErrors"]!, fields.path("apiErrors")), let (from, to) = interval() else { return nil }
+            return .apiErrors(fraction: fraction, from: from, to: to)
+        }
+    }
+}

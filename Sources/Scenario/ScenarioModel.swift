@@ -1,0 +1,65 @@
+import MessagingEngine
+import SimKernel
+import Stochastic
+import Workloads
+
+/// A scenario file, decoded and validated: everything needed to build a world.
+public struct ScenarioModel: Sendable {
+    public var name: String
+    public var description: String
+    /// Producers stop after this.
+    public var duration: Span
+    /// Consumers go on at most this long after the producers stop.
+    public var drain: Span
+    /// Messages sent before this are left out of latency statistics.
+    public var warmup: Span
+    public var seed: UInt64
+    public var replications: Int
+    public var sampleInterval: Span
+    /// Events a replication may run before it is stopped (a bound, so no run can go on forever).
+    public var eventBudget: Int
+    public var queues: [QueueConfiguration]
+    public var producers: [ProducerEntry]
+    public var consumers: [ConsumerEntry]
+    public var apiLatency: Distribution
+    public var retryPolicy: RetryPolicy
+    public var faults: [Fault]
+
+    public struct ProducerEntry: Sendable {
+        public var specification: ProducerSpecification
+        /// Index into `queues`.
+        public var queue: Int
+    }
+
+    public struct ConsumerEntry: Sendable {
+        public var specification: ConsumerSpecification
+        /// Index into `queues`.
+        public var queue: Int
+    }
+
+    /// Defaults for the top-level keys a file leaves out.
+    public static let defaultSeed: UInt64 = 42
+    public static let defaultReplications = 10
+    public static let defaultSampleInterval = Span.seconds(10)
+    public static let defaultEventBudget = 2_000_000_000
+}
+
+/// The keys each part of a scenario file accepts. The decoder rejects any other key, and a test
+/// checks that `scenarios/schema.json` lists exactly these.
+public enum ScenarioKeys {
+    public static let top = ["name", "description", "duration", "drain", "warmup", "seed", "replications", "sampleInterval",
+                             "eventBudget", "queues", "producers", "consumers", "network", "faults"]
+    public static let queue = ["name", "type", "visibilityTimeout", "retention", "delay", "receiveWaitTime",
+                               "maximumMessageSize", "inFlightMax"]
+    public static let producer = ["name", "target", "arrivals", "schedule", "messageSize", "attributes", "batchSize",
+                                  "batchLinger", "delay"]
+    public static let scheduleStep = ["from", "rate"]
+    public static let attributes = ["count", "valueSize"]
+    public static let consumer = ["name", "source", "count", "maxMessages", "waitTime", "visibilityTimeout", "processing",
+                                  "failureProbability"]
+    public static let network = ["apiLatency", "retry"]
+    public static let retry = ["maxAttempts", "baseDelay", "maxBackoff"]
+    public static let fault = ["at", "from", "to", "crash", "restartAfter", "pause", "apiLatency", "apiErrors"]
+    public static let crash = ["consumers", "count"]
+    public static let pause = ["consumers", "count"]
+}

@@ -1,0 +1,185 @@
+import MessagingEngine
+import Reporting
+import SimKernel
+import Stochastic
+import Verification
+import Workloads
+
+/// One replication of a scenario: the kernel, the queues, the actors, the history and the
+/// metrics, wired together. Build it, `run()` it once, read the observations.
+public final class World: WorkloadObserver, QueueObserver, TimerTarget {
+    public let model: ScenarioModel
+    public let replication: Int
+    public let scheduler = Scheduler()
+    public private(set) var queues: [Queue] = []
+    public private(set) var producers: [Producer] = []
+    public private(set) var fleets: [ConsumerFleet] = []
+    let network: Network
+    var faultInjector: FaultInjector!
+    var ledgers: [DeliveryLedger]
+    var observations: [QueueObservations]
+    var callsFailed = 0
+    var callsRetried = 0
+    let warmup: Instant
+    let stopInstant: Instant
+    var drained = false
+
+    enum Code: Int { case sample, producersStopped }
+
+    public init(model: ScenarioModel, replication: Int) {
+        self.model = model
+        self.replication = replication
+        network = Network(apiLatency: model.apiLatency, retryPolicy: model.retryPolicy)
+        ledgers = model.queues.map { DeliveryLedger(queueName: $0.name) }
+        observations = model.queues.map { QueueObservations(name: $0.name, type: "standard") }
+        warmup = Instant(nanoseconds: model.warmup.nanoseconds)
+        stopInstant = Instant(nanoseconds: model.duration.nanoseconds)
+        let streams = { (name: String) in RandomStream(scenarioSeed: model.seed, replication: replication, name: name) }
+        queues = model.queues.enumerated().map { index, configuration in
+            let queue = Queue(configuration: configuration, token: index, clock: scheduler, timers: scheduler)
+            queue.observer = self
+            return queue
+        }
+        producers = model.producers.map { entry in
+            Producer(specification: entry.specification, queue: queues[entry.queue], queueIndex: entry.queue, network: network,
+                     scheduler: scheduler, observer: self, streams: streams, stop: stopInstant)
+        }
+        fleets = model.consumers.enumerated().map { index, entry in
+            ConsumerFleet(specification: entry.specification, fleetIndex: index, queue: queues[entry.queue], queueIndex: entry.queue,
+                          network: network, scheduler: scheduler, observer: self, streams: streams)
+        }
+        faultInjector = FaultInjector(faults: model.faults, fleets: fleets, network: network, scheduler: scheduler)
+    }
+
+    /// Runs the replication to its end: drained after the producers stopped, the drain limit, or
+    /// the event budget, whichever comes first.
+    public func run() -> ReplicationObservations {
+        faultInjector.start()
+        for producer in producers { producer.start() }
+        for fleet in fleets { fleet.start() }
+        scheduler.schedule(at: .zero, target: self, code: Code.sample.rawValue, payload: 0)
+        scheduler.schedule(at: stopInstant, target: self, code: Code.producersStopped.rawValue, payload: 0)
+        let limit = stopInstant + model.drain
+        let outcome = scheduler.run(until: limit, eventBudget: model.eventBudget)
+        let endReason: String
+        switch outcome {
+        case .stopped: endReason = "drained"
+        case .budgetExhausted: endReason = "eventBudget"
+        case .idle, .reachedLimit: endReason = "drainLimit"
+        }
+        sample()
+        return observe(endReason: endReason)
+    }
+
+    public func timerFired(code: Int, payload: Int) {
+        switch Code(rawValue: code)! {
+        case .sample:
+            sample()
+            scheduler.schedule(at: scheduler.now + model.sampleInterval, target: self, code: Code.sample.rawValue, payload: 0)
+        case .producersStopped:
+            stopIfDrained()
+        }
+    }
+
+    func sample() {
+        let time = scheduler.now.seconds
+        for (index, queue) in queues.enumerated() {
+            if let last = observations[index].depth.last, last.time == time { continue }
+            observations[index].depth.append(DepthSample(time: time, visible: queue.visibleCount, inFlight: queue.inFlightCount,
+                                                         delayed: queue.delayedCount))
+        }
+    }
+
+    /// After the producers stop, the run is over once nothing is on its way and every queue is empty.
+    func stopIfDrained() {
+        guard !drained, scheduler.now >= stopInstant,
+              producers.allSatisfy(\.isIdle), queues.allSatisfy({ $0.storedCount == 0 }) else { return }
+        drained = true
+        scheduler.stop()
+    }
+
+    func observe(endReason: String) -> ReplicationObservations {
+        let now = scheduler.now
+        for (index, queue) in queues.enumerated() {
+            let counters = queue.counters
+            observations[index].sendRequests = counters.sendRequests
+            observations[index].receiveRequests = counters.receiveRequests
+            observations[index].emptyReceives = counters.emptyReceives
+            observations[index].deleteRequests = counters.deleteRequests
+            observations[index].messagesSent = counters.messagesSent
+            observations[index].messagesReceived = counters.messagesReceived
+            observations[index].messagesDeleted = counters.messagesDeleted
+        }
+        let delivery = queues.indices.map { DeliveryChecker.check(ledgers[$0], storedAtEnd: queues[$0].storedMessageIDs()) }
+        let fleetObservations = fleets.map { fleet in
+            FleetObservations(name: fleet.specification.name, queue: model.queues[model.consumers[fleet.fleetIndex].queue].name,
+                              count: fleet.specification.count, busySeconds: fleet.busyTime(at: now).seconds,
+                              busyCapacitySeconds: Double(fleet.specification.count) * now.seconds)
+        }
+        let faults = faultInjector.orderedLog.map {
+            FaultEntry(kind: $0.kind, target: $0.target, from: $0.from.seconds, to: $0.to?.seconds, detail: $0.detail)
+        }
+        var result = ReplicationObservations(index: replication, duration: model.duration.seconds, elapsed: now.seconds,
+                                             endReason: endReason, eventsRun: scheduler.eventsRun, queues: observations,
+                                             fleets: fleetObservations, delivery: delivery, faults: faults)
+        result.callsFailed = callsFailed
+        result.callsRetried = callsRetried
+        return result
+    }
+
+    // MARK: WorkloadObserver
+
+    public func sendAccepted(queue: Int, messageId: MessageID, producedAt: Instant, at: Instant) {
+        ledgers[queue].recordSend(messageId, producedAt: producedAt, at: at)
+    }
+
+    public func sendAbandoned(queue: Int, producedAt: Instant, reason: String, at: Instant) {
+        ledgers[queue].recordSendAbandoned()
+        if at >= stopInstant { stopIfDrained() }
+    }
+
+    public func received(queue: Int, fleet: Int, message: ReceivedMessage, at: Instant) {
+        ledgers[queue].recordReceive(message.messageId, at: at)
+        if message.receiveCount == 1, message.sentAt >= warmup {
+            observations[queue].queueWait.record(nanoseconds: (at - message.sentAt).nanoseconds)
+        }
+    }
+
+    public func processed(queue: Int, fleet: Int, message: ReceivedMessage, at: Instant) {
+        ledgers[queue].recordProcessed(message.messageId)
+    }
+
+    public func abandoned(queue: Int, fleet: Int, message: ReceivedMessage, why: Abandonment, at: Instant) {
+        switch why {
+        case .processingFailed: ledgers[queue].recordProcessingFailed(message.messageId)
+        case .consumerCrashed: ledgers[queue].recordCrash(message.messageId)
+        case .deleteFailed: ledgers[queue].recordDeleteFailed(message.messageId)
+        }
+    }
+
+    public func deleteAnswered(queue: Int, fleet: Int, message: ReceivedMessage, result: DeleteMessageResult, at: Instant) {
+        ledgers[queue].recordDelete(message.messageId, result: result, at: at)
+        if case .deleted(let id) = result, message.sentAt >= warmup,
+           let producedAt = ledgers[queue].entries.indices.contains(id.rawValue) ? ledgers[queue].entries[id.rawValue].producedAt : nil {
+            observations[queue].endToEnd.record(nanoseconds: (at - producedAt).nanoseconds)
+        }
+        if at >= stopInstant { stopIfDrained() }
+    }
+
+    public func callFailed(actor: String, operation: String, willRetry: Bool, at: Instant) {
+        callsFailed += 1
+        if willRetry { callsRetried += 1 }
+    }
+
+    // MARK: QueueObserver
+
+    public func queue(_ queue: Queue, didObserve event: QueueEvent) {
+        switch event {
+        case .expired(let id, _, let at):
+            ledgers[queue.token].recordExpiry(id, at: at)
+            if at >= stopInstant { stopIfDrained() }
+        case .visibilityLapsed(let id, _, _):
+            ledgers[queue.token].recordVisibilityLapse(id)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import HeapModule
+
+/// The discrete-event kernel: an event list ordered by (instant, sequence) and a loop that pops the
+/// earliest event, moves the clock to it and runs it.
+///
+/// Ordering contract: events due at the same instant run in the order they were scheduled (the
+/// sequence number breaks ties), so a run is a pure function of what was scheduled.
+///
+/// The scheduler is both the `Clock` and the `TimerScheduling` of a simulated world.
+public final class Scheduler: Clock, TimerScheduling {
+    /// One entry of the event list. Kept small and free of closures: the target is asked to act.
+    @usableFromInline
+    struct Event: Comparable {
+        @usableFromInline let instant: Int64
+        @usableFromInline let sequence: UInt64
+        @usableFromInline let target: TimerTarget
+        @usableFromInline let code: Int
+        @usableFromInline let payload: Int
+
+        @inlinable init(instant: Int64, sequence: UInt64, target: TimerTarget, code: Int, payload: Int) {
+            self.instant = instant
+            self.sequence = sequence
+            self.target = target
+            self.code = code
+            self.payload = payload
+        }
+
+        @inlinable static func < (a: Event, b: Event) -> Bool {
+            a.instant != b.instant ? a.instant < b.instant : a.sequence < b.sequence
+        }
+        @inlinable static func == (a: Event, b: Event) -> Bool { a.sequence == b.sequence }
+    }
+
+    @usableFromInline var events = Heap<Event>()
+    @usableFromInline var nextSequence: UInt64 = 0
+    /// Sequence numbers of cancelled events still in the heap; they are dropped when popped.
+    @usableFromInline var cancelled = Set<UInt64>()
+    @usableFromInline var stopRequested = false
+
+    public private(set) var now: Instant = .zero
+    /// Events run since the scheduler was made.
+    public private(set) var eventsRun: Int = 0
+
+    public init() {}
+
+    /// Events scheduled and not yet run or dropped (cancelled ones count until they are dropped).
+    public var pendingCount: Int { events.count - cancelled.count }
+
+    /// The instant of the next event to run, if any.
+    public var nextInstant: Instant? {
+        dropCancelledHead()
+        return events.min.map { Instant(nanoseconds: $0.instant) }
+    }
+
+    @discardableResult
+    @inlinable
+    public func schedule(at instant: Instant, target: TimerTarget, code: Int, payload: Int) -> TimerID {
+        let at = max(instant.nanoseconds, now.nanoseconds)
+        let sequence = nextSequence
+        nextSequence &+= 1
+        events.insert(Event(instant: at, sequence: sequence, target: target, code: code, payload: payload))
+        return TimerID(rawValue: sequence)
+    }
+
+    /// Schedules a closure. Convenient for tests and one-off actions; hot paths use targets.
+    @discardableResult
+    public func schedule(at instant: Instant, _ action: @escaping () -> Void) -> TimerID {
+        schedule(at: instant, target: ClosureTarget(action), code: 0, payload: 0)
+    }
+
+    public func cancel(_ id: TimerID) {
+        guard id.rawValue < nextSequence else { return }
+        cancelled.insert(id.rawValue)
+    }
+
+    /// Asks a running `run` to return after the current event.
+    public func stop() { stopRequested = true }
+
+    /// Runs the earliest event. Returns false when the event list is empty.
+    @discardableResult
+    public func step() -> Bool {
+        while let event = events.popMin() {
+            if !cancelled.isEmpty, cancelled.remove(event.sequence) != nil { continue }
+            now = Instant(nanoseconds: event.instant)
+            eventsRun += 1
+            event.target.timerFired(code: event.code, payload: event.payload)
+            return true
+        }
+        return false
+    }
+
+    /// Runs events due at or before `limit`, at most `eventBudget` of them.
+    ///
+    /// When it returns `.reachedLimit` or `.idle` with a finite limit, the clock stands at `limit`.
+    public func run(until limit: Instant = .distantFuture, eventBudget: Int = .max) -> RunOutcome {
+        stopRequested = false
+        var budget = eventBudget
+        while true {
+            dropCancelledHead()
+            guard let head = events.min else {
+                if limit != .distantFuture { now = max(now, limit) }
+                return .idle
+            }
+            if head.instant > limit.nanoseconds {
+                now = max(now, limit)
+                return .reachedLimit
+            }
+            if budget == 0 { return .budgetExhausted }
+            budget -= 1
+            step()
+            if stopRequested { return .stopped }
+        }
+    }
+
+    @usableFromInline
+    func dropCancelledHead() {
+        while !cancelled.isEmpty, let head = events.min, cancelled.contains(head.sequence) {
+            cancelled.remove(head.sequence)
+            _ = events.popMin()
+        }
+    }
+}
+
+/// Why `Scheduler.run` returned.
+public enum RunOutcome: Equatable, Sendable {
+    /// No events are left.
+    case idle
+    /// The next event lies after the time limit.
+    case reachedLimit
+    /// The event budget ran out; events due before the limit remain.
+    case budgetExhausted
+    /// `stop()` was called by an event.
+    case stopped
+}
+
+/// Adapts a closure to `TimerTarget`.
+final class ClosureTarget: TimerTarget {
+    let action: () -> Void
+    init(_ action: @escaping () -> Void) { self.action = action }
+    func timerFired(code: Int, payload: Int) { action() }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Reporting
+import Scenario
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario and write its report.",
+        discussion: """
+            Writes report.json, report.md, summary.csv and depth.csv to the output folder. The report \
+            depends only on the scenario file, the seed, the replications and the version of sluice, \
+            never on --jobs or the machine. Run time and memory go to standard error.
+            """)
+
+    @Argument(help: "The scenario file (YAML).")
+    var scenario: String
+
+    @Option(help: "Seed for every random stream (default: the scenario's seed).")
+    var seed: UInt64?
+
+    @Option(help: "Number of independent replications (default: the scenario's).")
+    var replications: Int?
+
+    @Option(help: "Run only this replication index (0-based), e.g. to replay a violation.")
+    var replication: Int?
+
+    @Option(help: "Replications run at once (default: the number of cores).")
+    var jobs: Int?
+
+    @Option(help: "Output folder (default: reports/<scenario file name>).")
+    var out: String?
+
+    @Flag(help: "No progress line.")
+    var quiet = false
+
+    @Flag(help: "Exit with status 2 when the checker finds a delivery-guarantee violation.")
+    var failOnViolation = false
+
+    func validate() throws {
+        if let replications, replications < 1 { throw ValidationError("--replications must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let replication, replication < 0 { throw ValidationError("--replication must be 0 or more") }
+    }
+
+    func run() throws {
+        var loaded = try ScenarioFiles.load(scenario)
+        if let seed { loaded.seed = seed }
+        if let replications { loaded.replications = replications }
+        let model = loaded
+        let indices = replication.map { [$0] } ?? Array(0..<model.replications)
+        let outDirectory = out ?? "reports/" + URL(fileURLWithPath: scenario).deletingPathExtension().lastPathComponent
+        let wallStart = DispatchTime.now()
+        let progress = Progress(total: indices.count, enabled: !quiet && isatty(STDERR_FILENO) == 1)
+
+        let observations = ParallelRunner.map(indices, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { index in
+            let result = ScenarioRunner.runReplication(model, index: index)
+            progress.advance()
+            return result
+        }
+        progress.finish()
+
+        let path = scenario
+        let seedUsed = model.seed
+        let report = ScenarioRunner.report(model, observations: observations) { index in
+            "sluice run \(path) --seed \(seedUsed) --replication \(index)"
+        }
+        try ReportWriter.write(report, to: outDirectory)
+
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - wallStart.uptimeNanoseconds) / 1e9
+        let events = observations.reduce(0) { $0 + $1.eventsRun }
+        let messages = observations.reduce(0) { $0 + $1.queues.reduce(0) { $0 + $1.messagesSent } }
+        if !quiet {
+            note(String(format: "%@: %d replication(s), %d messages, %d events in %.2f s wall clock (%.0f messages/s, %.0f events/s); peak memory %.1f MiB",
+                        model.name, indices.count, messages, events, seconds, Double(messages) / max(seconds, 1e-9),
+                        Double(events) / max(seconds, 1e-9), Double(peakMemoryBytes()) / 1_048_576))
+            note("report written to \(outDirectory)/report.json, report.md, summary.csv, depth.csv")
+            let d = report.delivery
+            note("delivery: \(d.sent) sent, \(d.deliveredOnce) delivered once, \(d.duplicated) duplicated, \(d.lost) lost, "
+                 + "\(d.expired) expired, \(d.queued) still queued; \(d.violationTotal) violation(s)")
+        }
+        if failOnViolation && report.delivery.violationTotal > 0 {
+            throw CommandFailure(message: "\(report.delivery.violationTotal) delivery-guarantee violation(s); see \(outDirectory)/report.md",
+                                 exitCode: 2)
+        }
+    }
+}
+
+/// The process's peak resident memory, from the kernel's own accounting.
+func peakMemoryBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024  // Linux reports kibibytes
+}

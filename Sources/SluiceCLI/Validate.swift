@@ -1,0 +1,17 @@
+import ArgumentParser
+import Scenario
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a scenario file without running it.",
+        discussion: "Prints every problem as file:line:column: field: message and exits 1, or a summary and exits 0.")
+
+    @Argument(help: "The scenario file (YAML).")
+    var scenario: String
+
+    func run() throws {
+        let model = try ScenarioFiles.load(scenario)
+        print("\(scenario): valid — scenario '\(model.name)', \(model.queues.count) queue(s), \(model.producers.count) producer(s), "
+              + "\(model.consumers.count) consumer fleet(s), \(model.faults.count) fault(s)")
+    }
+}

@@ -1,0 +1,130 @@
+import MessagingEngine
+import SimKernel
+
+/// What became of a message by the end of a run. Every message sent has exactly one fate.
+public enum DeliveryFate: String, Sendable, CaseIterable {
+    /// Deleted after exactly one receive.
+    case deliveredOnce
+    /// Deleted after more than one receive.
+    case duplicated
+    /// Removed by retention.
+    case expired
+    /// Still in the queue at the end (visible, in flight or delayed).
+    case queued
+    /// Sent and acknowledged, then neither deleted, expired nor stored: the engine lost it.
+    case lost
+}
+
+/// A breach of a delivery guarantee, with what is needed to find and replay it.
+public struct Violation: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// An acknowledged message vanished.
+        case lost
+        /// A message was processed to completion more than once.
+        case duplicateProcessing
+        /// The ledger saw something a correct engine cannot do (e.g. a delete of a message never sent).
+        case inconsistentHistory
+    }
+
+    public var kind: Kind
+    public var queue: String
+    public var messageId: MessageID?
+    /// When it showed: the send of a lost message, the second completed processing of a duplicate.
+    public var at: Instant
+    public var detail: String
+}
+
+/// The checker's verdict on one queue in one replication.
+public struct DeliveryResult: Sendable, Equatable {
+    public var queue: String
+    public var sent = 0
+    public var fates: [DeliveryFate: Int] = [:]
+    /// Duplicated messages by the first cause of their redelivery.
+    public var duplicatedBy: [RedeliveryCause: Int] = [:]
+    /// Receive counts of deleted messages: index k holds how many were deleted after k receives.
+    public var receiveCountHistogram: [Int] = []
+    public var staleDeletes = 0
+    public var sendsAbandoned = 0
+    /// Violations of each kind, counted in full.
+    public var violationCounts: [Violation.Kind: Int] = [:]
+    /// The first `listedViolationsMax` violations in message order; the counts hold the rest.
+    public var violations: [Violation] = []
+
+    public func count(_ fate: DeliveryFate) -> Int { fates[fate, default: 0] }
+}
+
+/// Gives every message its fate and lists the violations.
+public enum DeliveryChecker {
+    /// Violations listed per queue and replication; the counts are always complete.
+    public static let listedViolationsMax = 50
+
+    /// - Parameters:
+    ///   - ledger: the queue's history.
+    ///   - storedAtEnd: the IDs the queue still holds when the run ends, as the engine reports them.
+    public static func check(_ ledger: DeliveryLedger, storedAtEnd: [MessageID]) -> DeliveryResult {
+        var result = DeliveryResult(queue: ledger.queueName)
+        result.sent = ledger.entries.count
+        result.sendsAbandoned = ledger.sendsAbandoned
+        var stored = [Bool](repeating: false, count: ledger.entries.count)
+        var violations: [Violation] = []
+
+        func add(_ violation: Violation) {
+            result.violationCounts[violation.kind, default: 0] += 1
+            if violations.count < listedViolationsMax { violations.append(violation) }
+        }
+
+        for id in storedAtEnd {
+            if id.rawValue >= 0 && id.rawValue < stored.count {
+                stored[id.rawValue] = true
+            } else {
+                add(Violation(kind: .inconsistentHistory, queue: ledger.queueName, messageId: id, at: .zero,
+                              detail: "the queue holds \(id), which was never sent"))
+            }
+        }
+        for note in ledger.inconsistencies {
+            add(Violation(kind: .inconsistentHistory, queue: ledger.queueName, messageId: nil, at: .zero, detail: note))
+        }
+
+        for (number, entry) in ledger.entries.enumerated() {
+            let id = MessageID(number)
+            let fate: DeliveryFate
+            if let deletedAt = entry.deletedAt {
+                fate = entry.receives > 1 ? .duplicated : .deliveredOnce
+                if stored[number] || entry.expiredAt != nil {
+                    add(Violation(kind: .inconsistentHistory, queue: ledger.queueName, messageId: id, at: deletedAt,
+                                  detail: "deleted at \(deletedAt.seconds)s but also \(stored[number] ? "still stored" : "expired")"))
+                }
+                let k = Int(entry.receives)
+                if result.receiveCountHistogram.count <= k {
+                    result.receiveCountHistogram += Array(repeating: 0, count: k + 1 - result.receiveCountHistogram.count)
+                }
+                result.receiveCountHistogram[k] += 1
+            } else if entry.expiredAt != nil {
+                fate = .expired
+            } else if stored[number] {
+                fate = .queued
+            } else {
+                fate = .lost
+                add(Violation(kind: .lost, queue: ledger.queueName, messageId: id, at: entry.sentAt,
+                              detail: "sent at \(entry.sentAt.seconds)s, received \(entry.receives) time(s), never deleted, not expired, not in the queue"))
+            }
+            result.fates[fate, default: 0] += 1
+            if fate == .duplicated {
+                result.duplicatedBy[entry.firstRedeliveryCause ?? .visibilityLapse, default: 0] += 1
+            }
+            result.staleDeletes += Int(entry.staleDeletes)
+            if entry.processings > 1 {
+                var why = "processed \(entry.processings) times over \(entry.receives) receives"
+                if entry.visibilityLapses > 0 { why += "; its visibility timeout lapsed \(entry.visibilityLapses) time(s)" }
+                if entry.crashes > 0 { why += "; \(entry.crashes) consumer crash(es) while holding it" }
+                if entry.processingFailures > 0 { why += "; processing failed \(entry.processingFailures) time(s)" }
+                if entry.staleDeletes > 0 { why += "; \(entry.staleDeletes) delete(s) came with a stale receipt handle" }
+                if entry.deleteFailures > 0 { why += "; \(entry.deleteFailures) delete(s) failed" }
+                add(Violation(kind: .duplicateProcessing, queue: ledger.queueName, messageId: id,
+                              at: entry.deletedAt ?? entry.firstReceivedAt ?? entry.sentAt, detail: why))
+            }
+        }
+        result.violations = violations
+        return result
+    }
+}

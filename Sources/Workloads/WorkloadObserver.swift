@@ -1,0 +1,31 @@
+import MessagingEngine
+import SimKernel
+
+/// Why a consumer let go of a message without deleting it.
+public enum Abandonment: String, Sendable {
+    /// Processing failed; the message waits out its visibility timeout.
+    case processingFailed
+    /// The consumer crashed holding the message.
+    case consumerCrashed
+    /// The delete call failed on every attempt.
+    case deleteFailed
+}
+
+/// Everything the actors do that a history or a metric needs. The world that wires actors to a
+/// checker and to metrics implements it; actors never know what is done with it.
+public protocol WorkloadObserver: AnyObject {
+    /// A producer's send was accepted: the message exists from `at` on.
+    func sendAccepted(queue: Int, messageId: MessageID, producedAt: Instant, at: Instant)
+    /// A producer gave up on a message: rejected, or every attempt failed.
+    func sendAbandoned(queue: Int, producedAt: Instant, reason: String, at: Instant)
+    /// The queue handed a message to a consumer (counted when the queue hands it out).
+    func received(queue: Int, fleet: Int, message: ReceivedMessage, at: Instant)
+    /// A consumer finished processing a message successfully (before deleting it).
+    func processed(queue: Int, fleet: Int, message: ReceivedMessage, at: Instant)
+    /// A consumer will not delete a message it received.
+    func abandoned(queue: Int, fleet: Int, message: ReceivedMessage, why: Abandonment, at: Instant)
+    /// The queue answered a delete.
+    func deleteAnswered(queue: Int, fleet: Int, message: ReceivedMessage, result: DeleteMessageResult, at: Instant)
+    /// An API call failed and will be retried, or was throttled/refused.
+    func callFailed(actor: String, operation: String, willRetry: Bool, at: Instant)
+}

@@ -49,10 +49,10 @@ let package = Package(
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "MessagingEngineTests", dependencies: ["MessagingEngine", "SimKernel"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Stochastic", "SimKernel", "MessagingEngine"]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "MessagingEngine"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Verification", "Stochastic"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Reporting", "Stochastic"], resources: []),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "MessagingEngine", "SimKernel"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Verification", "Stochastic", "MessagingEngine", "SimKernel"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Reporting", "Stochastic", "Workloads", "MessagingEngine", "Verification"]),
         .testTarget(name: "BenchmarkSupportTests", dependencies: ["BenchmarkSupport"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["Scenario"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"]),
     ]
 )

@@ -44,9 +44,14 @@ extension Queue {
     }
 
     /// Withdraws a waiting long poll (its caller went away); it will not be completed.
+    ///
+    /// A long poll already served at this instant, whose requester has not been told yet, loses its
+    /// response as on a broken connection: its messages stay in flight until their timeout lapses.
     public func cancelReceive(_ id: ReceiveRequestID) {
         if let index = waiters.firstIndex(where: { $0.id == id }) {
             waiters.remove(at: index)
+        } else {
+            completions.removeAll { $0.1 == id }
         }
     }
 

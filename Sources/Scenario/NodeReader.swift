@@ -15,7 +15,7 @@ final class NodeReader {
         diagnostics.append(ScenarioDiagnostic(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0, path: path, message: message))
     }
 
-    /// A mapping's members by key, in file order, after rejecting unknown and repeated keys.
+    /// A mapping's members by key, after rejecting unknown keys (Yams rejects repeated ones).
     func mapping(_ node: Node, _ path: String, allowed: [String]) -> Fields? {
         guard case .mapping(let mapping) = node else {
             fail(node, path, "expected a mapping with keys \(allowed.joined(separator: ", ")), found \(describe(node))")
@@ -31,10 +31,6 @@ final class NodeReader {
             guard allowed.contains(key) else {
                 let hint = nearest(key, in: allowed).map { "did you mean '\($0)'? " } ?? ""
                 fail(keyNode, keyPath, "unknown key '\(key)'; \(hint)valid keys here: \(allowed.joined(separator: ", "))")
-                continue
-            }
-            if fields.values[key] != nil {
-                fail(keyNode, keyPath, "'\(key)' appears twice")
                 continue
             }
             fields.values[key] = value

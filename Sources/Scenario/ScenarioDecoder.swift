@@ -42,6 +42,10 @@ public enum ScenarioDecoder {
                 message += " (a ': ' inside a plain value starts a mapping; write distribution parameters as name=value)"
             }
             return ScenarioDiagnostic(file: file, line: mark.line, column: mark.column, path: "", message: message)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            return ScenarioDiagnostic(file: file, line: context.mark.line, column: context.mark.column, path: "",
+                                      message: "the mapping starting here has \(keys) more than once; each key may appear once")
         case .reader(let problem, _, _, _):
             return ScenarioDiagnostic(file: file, line: 0, column: 0, path: "", message: "unreadable text: \(problem)")
         default:

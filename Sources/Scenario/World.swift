@@ -16,7 +16,7 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
     public private(set) var fleets: [ConsumerFleet] = []
     let network: Network
     var faultInjector: FaultInjector!
-    var ledgers: [DeliveryLedger]
+    public private(set) var ledgers: [DeliveryLedger]
     var observations: [QueueObservations]
     var callsFailed = 0
     var callsRetried = 0

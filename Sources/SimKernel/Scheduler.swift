@@ -43,7 +43,7 @@ public final class Scheduler: Clock, TimerScheduling {
 
     public init() {}
 
-    /// Events scheduled and not yet run or dropped (cancelled ones count until they are dropped).
+    /// Events scheduled and not yet run, not counting cancelled ones.
     public var pendingCount: Int { events.count - cancelled.count }
 
     /// The instant of the next event to run, if any.
@@ -68,8 +68,15 @@ public final class Scheduler: Clock, TimerScheduling {
         schedule(at: instant, target: ClosureTarget(action), code: 0, payload: 0)
     }
 
+    /// Cancels an event that has not run yet; cancelling one that has run, or an unknown ID, does nothing.
+    ///
+    /// Only events still in the list are marked: a mark for an event that already ran would never be
+    /// dropped, and would make `pendingCount` too small.
+    ///
+    /// - Complexity: O(*n*) in the number of pending events.
     public func cancel(_ id: TimerID) {
-        guard id.rawValue < nextSequence else { return }
+        guard id.rawValue < nextSequence, !cancelled.contains(id.rawValue),
+              events.unordered.contains(where: { $0.sequence == id.rawValue }) else { return }
         cancelled.insert(id.rawValue)
     }
 

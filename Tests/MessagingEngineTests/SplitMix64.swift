@@ -1,0 +1,31 @@
+/// A small seeded generator for randomized tests (Steele, Lea and Flood's SplitMix64).
+///
+/// Tests draw from this rather than Swift's random: the same seed gives the same sequence on every
+/// platform and in every run, so a failing seed replays.
+struct SplitMix64 {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A value in `range`, by rejection so every value is equally likely.
+    mutating func int(_ range: ClosedRange<Int>) -> Int {
+        let width = UInt64(range.upperBound - range.lowerBound) &+ 1
+        if width == 0 { return Int(truncatingIfNeeded: next()) }
+        let limit = UInt64.max - UInt64.max % width
+        while true {
+            let draw = next()
+            if draw < limit { return range.lowerBound + Int(draw % width) }
+        }
+    }
+
+    /// True with probability `percent` / 100.
+    mutating func chance(_ percent: Int) -> Bool { int(0...99) < percent }
+}

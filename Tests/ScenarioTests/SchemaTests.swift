@@ -1,0 +1,54 @@
+import Foundation
+import Scenario
+import Testing
+
+/// `scenarios/schema.json` must accept exactly the keys the decoder accepts.
+@Suite struct SchemaTests {
+    let schema: [String: Any]
+
+    init() throws {
+        let data = try Data(contentsOf: repositoryRoot.appendingPathComponent("scenarios/schema.json"))
+        schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func keys(of object: [String: Any]) -> Set<String> {
+        Set((object["properties"] as? [String: Any] ?? [:]).keys)
+    }
+
+    func definition(_ name: String) throws -> [String: Any] {
+        let definitions = try #require(schema["definitions"] as? [String: Any])
+        return try #require(definitions[name] as? [String: Any], "schema has no definition \(name)")
+    }
+
+    @Test func schemaListsExactlyTheDecodersKeys() throws {
+        #expect(keys(of: schema) == Set(ScenarioKeys.top))
+        #expect(keys(of: try definition("queue")) == Set(ScenarioKeys.queue))
+        #expect(keys(of: try definition("producer")) == Set(ScenarioKeys.producer))
+        #expect(keys(of: try definition("consumer")) == Set(ScenarioKeys.consumer))
+        #expect(keys(of: try definition("network")) == Set(ScenarioKeys.network))
+        #expect(keys(of: try definition("fault")) == Set(ScenarioKeys.fault))
+        #expect(keys(of: try definition("fleetSelection")) == Set(ScenarioKeys.crash))
+        #expect(keys(of: try definition("fleetSelection")) == Set(ScenarioKeys.pause))
+        let producer = try definition("producer")["properties"] as? [String: Any]
+        let schedule = try #require((producer?["schedule"] as? [String: Any])?["items"] as? [String: Any])
+        #expect(keys(of: schedule) == Set(ScenarioKeys.scheduleStep))
+        let attributes = try #require(producer?["attributes"] as? [String: Any])
+        #expect(keys(of: attributes) == Set(ScenarioKeys.attributes))
+        let network = try definition("network")["properties"] as? [String: Any]
+        #expect(keys(of: try #require(network?["retry"] as? [String: Any])) == Set(ScenarioKeys.retry))
+    }
+
+    @Test func everyObjectInTheSchemaRejectsUnknownKeys() throws {
+        func visit(_ value: Any, path: String) {
+            guard let object = value as? [String: Any] else {
+                if let array = value as? [Any] { for (i, v) in array.enumerated() { visit(v, path: "\(path)[\(i)]") } }
+                return
+            }
+            if object["type"] as? String == "object" {
+                #expect(object["additionalProperties"] as? Bool == false, "\(path) allows unknown keys")
+            }
+            for (key, child) in object { visit(child, path: "\(path)/\(key)") }
+        }
+        visit(schema, path: "#")
+    }
+}

@@ -66,8 +66,7 @@ extension Queue {
                 "the visibility deadline would pass 12h after the message's first receive (\((limit - now).seconds)s remain)"))
         }
         records[slot].visibilityStamp &+= 1
-        timers.schedule(at: deadline, target: self, code: TimerCode.visibilityEnded.rawValue,
-                        payload: SlotStamp(slot: handle.slot, stamp: records[slot].visibilityStamp).packed)
+        setVisibilityDeadline(deadline, for: SlotStamp(slot: handle.slot, stamp: records[slot].visibilityStamp))
         return .changed
     }
 

@@ -39,7 +39,12 @@ extension Queue {
         nextWaiterID += 1
         waiters.append(Waiter(id: id, requester: requester, maxNumberOfMessages: request.maxNumberOfMessages,
                               visibilityTimeout: visibilityTimeout))
-        timers.schedule(at: clock.now + wait, target: self, code: TimerCode.waitEnded.rawValue, payload: Int(id.rawValue))
+        let deadline = clock.now + wait
+        if waitDeadlines.append(deadline, id) {
+            setTimer(for: waitDeadlines, code: .waitList)
+        } else {
+            timers.schedule(at: deadline, target: self, code: TimerCode.waitEnded.rawValue, payload: Int(id.rawValue))
+        }
         return .waiting(id)
     }
 
@@ -48,11 +53,22 @@ extension Queue {
     /// A long poll already served at this instant, whose requester has not been told yet, loses its
     /// response as on a broken connection: its messages stay in flight until their timeout lapses.
     public func cancelReceive(_ id: ReceiveRequestID) {
-        if let index = waiters.firstIndex(where: { $0.id == id }) {
+        if let index = waiterIndex(id) {
             waiters.remove(at: index)
         } else {
             completions.removeAll { $0.1 == id }
         }
+    }
+
+    /// Where a waiting long poll stands in `waiters`, by binary search: waiters are appended in
+    /// increasing ID order and removing some keeps that order.
+    func waiterIndex(_ id: ReceiveRequestID) -> Int? {
+        var low = 0, high = waiters.count
+        while low < high {
+            let middle = (low + high) / 2
+            if waiters[middle].id.rawValue < id.rawValue { low = middle + 1 } else { high = middle }
+        }
+        return low < waiters.count && waiters[low].id == id ? low : nil
     }
 
     /// Long polls waiting now.
@@ -69,7 +85,7 @@ extension Queue {
 
     func waitEnded(_ id: ReceiveRequestID) {
         // A waiter already served or cancelled is no longer in the list; its timer is simply stale.
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        guard let index = waiterIndex(id) else { return }
         let waiter = waiters.remove(at: index)
         counters.emptyReceives += 1
         completions.append((waiter.requester, waiter.id, []))
@@ -91,8 +107,7 @@ extension Queue {
             inFlightCount += 1
             counters.messagesReceived += 1
             let record = records[slot]
-            timers.schedule(at: now + visibilityTimeout, target: self, code: TimerCode.visibilityEnded.rawValue,
-                            payload: SlotStamp(slot: entry.slot, stamp: record.visibilityStamp).packed)
+            setVisibilityDeadline(now + visibilityTimeout, for: SlotStamp(slot: entry.slot, stamp: record.visibilityStamp))
             taken.append(ReceivedMessage(
                 messageId: record.messageId,
                 receiptHandle: ReceiptHandle(queueToken: token, slot: entry.slot, allocation: record.allocation,

@@ -5,9 +5,11 @@ extension Queue {
         switch TimerCode(rawValue: code) {
         case .delayEnded: delayEnded(SlotStamp(packed: payload))
         case .visibilityEnded: visibilityEnded(SlotStamp(packed: payload))
-        case .retention: retentionDue()
         case .waitEnded: waitEnded(ReceiveRequestID(rawValue: UInt64(payload)))
         case .completions: deliverCompletions()
+        case .retentionList: retentionListDue()
+        case .visibilityList: visibilityListDue()
+        case .waitList: waitListDue()
         case nil: preconditionFailure("unknown queue timer code \(code)")
         }
     }
@@ -33,39 +35,80 @@ extension Queue {
         finishCall()
     }
 
-    /// Keeps one retention timer, set for the oldest message still stored.
-    func armRetentionTimer() {
-        guard !retentionTimerArmed else { return }
-        while let head = retentionOrder.first, !isLive(head) { retentionOrder.removeFirst() }
-        guard let head = retentionOrder.first else { return }
-        retentionTimerArmed = true
-        timers.schedule(at: head.expiresAt, target: self, code: TimerCode.retention.rawValue, payload: 0)
+    /// Sets the kernel timer for a deadline list's front, unless one is already set (that one fires
+    /// no later, and sets the next).
+    func setTimer<Entry>(for list: DeadlineList<Entry>, code: TimerCode) {
+        guard list.timerSetFor == nil, let head = list.first else { return }
+        switch code {
+        case .retentionList: retentionDeadlines.timerSetFor = head.at
+        case .visibilityList: visibilityDeadlines.timerSetFor = head.at
+        case .waitList: waitDeadlines.timerSetFor = head.at
+        default: preconditionFailure("\(code) is not a deadline list")
+        }
+        timers.schedule(at: head.at, target: self, code: code.rawValue, payload: 0)
     }
 
-    func isLive(_ entry: RetentionEntry) -> Bool {
+    func setVisibilityDeadline(_ deadline: Instant, for entry: SlotStamp) {
+        if visibilityDeadlines.append(deadline, entry) {
+            setTimer(for: visibilityDeadlines, code: .visibilityList)
+        } else {
+            // Earlier than the last deadline (a shorter per-receive timeout or a visibility change):
+            // a timer of its own.
+            timers.schedule(at: deadline, target: self, code: TimerCode.visibilityEnded.rawValue, payload: entry.packed)
+        }
+    }
+
+    func isStored(_ entry: SlotStamp) -> Bool {
         let record = records[Int(entry.slot)]
-        return record.state != .free && record.allocation == entry.allocation
+        return record.state != .free && record.allocation == entry.stamp
+    }
+
+    func isInFlight(_ entry: SlotStamp) -> Bool {
+        let record = records[Int(entry.slot)]
+        return record.state == .inFlight && record.visibilityStamp == entry.stamp
     }
 
     /// Removes every message whose retention has run out, whatever its state.
-    func retentionDue() {
-        retentionTimerArmed = false
+    func retentionListDue() {
+        retentionDeadlines.timerSetFor = nil
         let now = clock.now
-        while let head = retentionOrder.first, head.expiresAt <= now {
-            retentionOrder.removeFirst()
-            guard isLive(head) else { continue }
-            let record = records[Int(head.slot)]
+        while let head = retentionDeadlines.first, head.at <= now || !isStored(head.entry) {
+            retentionDeadlines.removeFirst()
+            guard isStored(head.entry) else { continue }
+            let record = records[Int(head.entry.slot)]
             switch record.state {
             case .visible: visibleCount -= 1
             case .inFlight: inFlightCount -= 1
             case .delayed: delayedCount -= 1
-            case .free: preconditionFailure("unreachable: isLive excludes free records")
+            case .free: preconditionFailure("unreachable: isStored excludes free records")
             }
             counters.messagesExpired += 1
-            freeSlot(head.slot)
+            freeSlot(head.entry.slot)
             observer?.queue(self, didObserve: .expired(record.messageId, tag: record.tag, at: now))
         }
-        armRetentionTimer()
+        setTimer(for: retentionDeadlines, code: .retentionList)
         finishCall()
+    }
+
+    /// Makes visible again every received message whose deadline has passed.
+    func visibilityListDue() {
+        visibilityDeadlines.timerSetFor = nil
+        let now = clock.now
+        while let head = visibilityDeadlines.first, head.at <= now || !isInFlight(head.entry) {
+            visibilityDeadlines.removeFirst()
+            visibilityEnded(head.entry)
+        }
+        setTimer(for: visibilityDeadlines, code: .visibilityList)
+    }
+
+    /// Completes, empty, every long poll whose wait has ended.
+    func waitListDue() {
+        waitDeadlines.timerSetFor = nil
+        let now = clock.now
+        while let head = waitDeadlines.first, head.at <= now || waiterIndex(head.entry) == nil {
+            waitDeadlines.removeFirst()
+            waitEnded(head.entry)
+        }
+        setTimer(for: waitDeadlines, code: .waitList)
     }
 }

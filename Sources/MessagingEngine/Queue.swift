@@ -25,9 +25,12 @@ public final class Queue: TimerTarget {
     /// Visible messages in the order they became visible; entries whose message has since changed
     /// state are skipped when reached.
     @usableFromInline var visibleOrder = Deque<SlotStamp>()
-    /// Every stored message in send order, for retention expiry (sent instants never decrease).
-    @usableFromInline var retentionOrder = Deque<RetentionEntry>()
-    @usableFromInline var retentionTimerArmed = false
+    /// Every stored message's retention deadline, in send order (sent instants never decrease).
+    var retentionDeadlines = DeadlineList<SlotStamp>()
+    /// Visibility deadlines of received messages, stamped with the receive's visibility stamp.
+    var visibilityDeadlines = DeadlineList<SlotStamp>()
+    /// Ends of long-poll waits.
+    var waitDeadlines = DeadlineList<ReceiveRequestID>()
     @usableFromInline var waiters = Deque<Waiter>()
     @usableFromInline var nextWaiterID: UInt64 = 0
     @usableFromInline var nextMessageNumber = 0
@@ -118,10 +121,11 @@ public final class Queue: TimerTarget {
             // The stamp carries over from the slot's previous message, so that message's pending
             // visibility timer can never match the new one's.
             visibilityStamp: records[Int(slot)].visibilityStamp)
-        // Dropping deleted messages from the front keeps the retention order about as long as the queue.
-        while let head = retentionOrder.first, !isLive(head) { retentionOrder.removeFirst() }
-        retentionOrder.append(RetentionEntry(expiresAt: now + configuration.retention, slot: slot, allocation: allocation))
-        armRetentionTimer()
+        // Dropping deleted messages from the front keeps the list about as long as the queue.
+        retentionDeadlines.dropStale { !isStored($0) }
+        let appended = retentionDeadlines.append(now + configuration.retention, SlotStamp(slot: slot, stamp: allocation))
+        precondition(appended, "retention deadlines are appended in send order")
+        setTimer(for: retentionDeadlines, code: .retentionList)
         if delay > .zero {
             delayedCount += 1
             timers.schedule(at: now + delay, target: self, code: TimerCode.delayEnded.rawValue,
@@ -254,13 +258,6 @@ struct SlotStamp: Sendable {
 }
 
 @usableFromInline
-struct RetentionEntry {
-    var expiresAt: Instant
-    var slot: Int32
-    var allocation: UInt32
-}
-
-@usableFromInline
 struct Waiter {
     var id: ReceiveRequestID
     var requester: ReceiveRequester
@@ -269,5 +266,5 @@ struct Waiter {
 }
 
 enum TimerCode: Int {
-    case delayEnded, visibilityEnded, retention, waitEnded, completions
+    case delayEnded, visibilityEnded, waitEnded, completions, retentionList, visibilityList, waitList
 }

@@ -13,7 +13,9 @@ public final class Scheduler: Clock, TimerScheduling {
     struct Event: Comparable {
         @usableFromInline let instant: Int64
         @usableFromInline let sequence: UInt64
-        @usableFromInline let target: TimerTarget
+        /// Not retained: moving events around the heap must not touch reference counts. Targets
+        /// outlive their events (see `schedule`); closure targets are retained by the scheduler.
+        @usableFromInline unowned(unsafe) let target: TimerTarget
         @usableFromInline let code: Int
         @usableFromInline let payload: Int
 
@@ -52,6 +54,8 @@ public final class Scheduler: Clock, TimerScheduling {
         return events.min.map { Instant(nanoseconds: $0.instant) }
     }
 
+    /// Schedules a wake-up of `target`. The scheduler does not retain `target`: it must stay alive
+    /// until the event has run or been cancelled (the world that owns the actors guarantees this).
     @discardableResult
     @inlinable
     public func schedule(at instant: Instant, target: TimerTarget, code: Int, payload: Int) -> TimerID {
@@ -65,7 +69,24 @@ public final class Scheduler: Clock, TimerScheduling {
     /// Schedules a closure. Convenient for tests and one-off actions; hot paths use targets.
     @discardableResult
     public func schedule(at instant: Instant, _ action: @escaping () -> Void) -> TimerID {
-        schedule(at: instant, target: ClosureTarget(action), code: 0, payload: 0)
+        // The scheduler owns the closure's box until the event runs or is dropped.
+        let box = Unmanaged.passRetained(ClosureTarget(action))
+        return schedule(at: instant, target: box.takeUnretainedValue(), code: Self.closureCode, payload: 0)
+    }
+
+    /// Marks events whose target is a closure box the scheduler retained.
+    @usableFromInline static let closureCode = Int.min
+
+    /// Releases a closure box the scheduler retained, once its event has run or been dropped.
+    @inlinable
+    func releaseIfClosure(_ event: Event) {
+        if event.code == Self.closureCode {
+            Unmanaged.passUnretained(event.target as AnyObject).release()
+        }
+    }
+
+    deinit {
+        while let event = events.popMin() { releaseIfClosure(event) }
     }
 
     /// Cancels an event that has not run yet; cancelling one that has run, or an unknown ID, does nothing.
@@ -87,10 +108,14 @@ public final class Scheduler: Clock, TimerScheduling {
     @discardableResult
     public func step() -> Bool {
         while let event = events.popMin() {
-            if !cancelled.isEmpty, cancelled.remove(event.sequence) != nil { continue }
+            if !cancelled.isEmpty, cancelled.remove(event.sequence) != nil {
+                releaseIfClosure(event)
+                continue
+            }
             now = Instant(nanoseconds: event.instant)
             eventsRun += 1
             event.target.timerFired(code: event.code, payload: event.payload)
+            releaseIfClosure(event)
             return true
         }
         return false
@@ -99,6 +124,7 @@ public final class Scheduler: Clock, TimerScheduling {
     /// Runs events due at or before `limit`, at most `eventBudget` of them.
     ///
     /// When it returns `.reachedLimit` or `.idle` with a finite limit, the clock stands at `limit`.
+    @discardableResult
     public func run(until limit: Instant = .distantFuture, eventBudget: Int = .max) -> RunOutcome {
         stopRequested = false
         var budget = eventBudget
@@ -123,7 +149,7 @@ public final class Scheduler: Clock, TimerScheduling {
     func dropCancelledHead() {
         while !cancelled.isEmpty, let head = events.min, cancelled.contains(head.sequence) {
             cancelled.remove(head.sequence)
-            _ = events.popMin()
+            if let event = events.popMin() { releaseIfClosure(event) }
         }
     }
 }

@@ -99,8 +99,12 @@ public enum DeliveryChecker {
                     result.receiveCountHistogram += Array(repeating: 0, count: k + 1 - result.receiveCountHistogram.count)
                 }
                 result.receiveCountHistogram[k] += 1
-            } else if entry.expiredAt != nil {
+            } else if let expiredAt = entry.expiredAt {
                 fate = .expired
+                if stored[number] {
+                    add(Violation(kind: .inconsistentHistory, queue: ledger.queueName, messageId: id, at: expiredAt,
+                                  detail: "expired at \(expiredAt.seconds)s but still stored"))
+                }
             } else if stored[number] {
                 fate = .queued
             } else {

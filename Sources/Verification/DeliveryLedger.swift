@@ -38,6 +38,9 @@ public struct DeliveryLedger: Sendable {
         // Message numbers are dense and in send order; a gap means a send was not recorded.
         if id.rawValue != entries.count {
             inconsistencies.append("send of \(id) recorded after \(entries.count) messages")
+            // A repeated (or negative) number has no record of its own; appending one would shift
+            // every later message onto its predecessor's record.
+            guard id.rawValue > entries.count else { return }
             while entries.count < id.rawValue { entries.append(Entry(producedAt: at, sentAt: at)) }
         }
         entries.append(Entry(producedAt: producedAt, sentAt: at))

@@ -46,7 +46,8 @@ public struct RateSchedule: Sendable, Equatable {
             let segmentStart = max(t, step.from.seconds)
             if step.ratePerSecond > 0 {
                 let needed = remaining / step.ratePerSecond
-                if segmentStart + needed < end { return Instant(seconds: segmentStart + needed) }
+                // `<=`: an area filled exactly at a step's end is reached there, not after a zero-rate gap.
+                if segmentStart + needed <= end { return Instant(seconds: segmentStart + needed) }
                 remaining -= step.ratePerSecond * (end - segmentStart)
             }
             t = end

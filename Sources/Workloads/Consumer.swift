@@ -34,7 +34,8 @@ public struct ConsumerSpecification: Sendable {
 /// and is dropped, so a crashed consumer does nothing more with the work it held.
 public final class Consumer: ReceiveRequester, TimerTarget {
     public let index: Int
-    unowned let fleet: ConsumerFleet
+    /// Not reference-counted: the fleet owns its consumers and outlives them.
+    unowned(unsafe) let fleet: ConsumerFleet
     let processingStream: RandomStream
     let networkStream: RandomStream
 
@@ -108,7 +109,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
     func handOver(_ messages: [ReceivedMessage], answerAt: Instant) {
         let now = scheduler.now
         for message in messages {
-            fleet.observer?.received(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, at: now)
+            fleet.observer.received(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, at: now)
         }
         batch = messages
         position = 0
@@ -120,7 +121,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
 
     func receiveFailed(attempt: Int, operation: String) {
         let retry = attempt < fleet.network.retryPolicy.maxAttempts
-        fleet.observer?.callFailed(actor: "consumer/\(specification.name)/\(index)", operation: operation, willRetry: retry,
+        fleet.observer.callFailed(actor: "consumer/\(specification.name)/\(index)", operation: operation, willRetry: retry,
                                    at: scheduler.now)
         // A receive that failed on every attempt is given up; the consumer simply polls afresh after a pause.
         let pause = fleet.network.retryPolicy.backoff(after: attempt, rng: networkStream)
@@ -155,12 +156,12 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         endBusy(at: now)
         let failed = specification.failureProbability > 0 && processingStream.bernoulli(specification.failureProbability)
         if failed {
-            fleet.observer?.abandoned(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, why: .processingFailed, at: now)
+            fleet.observer.abandoned(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, why: .processingFailed, at: now)
             position += 1
             processNext()
             return
         }
-        fleet.observer?.processed(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, at: now)
+        fleet.observer.processed(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, at: now)
         delete(message, attempt: 1)
     }
 
@@ -174,7 +175,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
                 return
             }
             let result = fleet.queue.deleteMessage(message.receiptHandle)
-            fleet.observer?.deleteAnswered(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, result: result, at: arrival)
+            fleet.observer.deleteAnswered(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, result: result, at: arrival)
             later(start + roundTrip) { [self] in
                 position += 1
                 processNext()
@@ -185,9 +186,9 @@ public final class Consumer: ReceiveRequester, TimerTarget {
     func deleteFailed(_ message: ReceivedMessage, attempt: Int) {
         let now = scheduler.now
         let retry = attempt < fleet.network.retryPolicy.maxAttempts
-        fleet.observer?.callFailed(actor: "consumer/\(specification.name)/\(index)", operation: "DeleteMessage", willRetry: retry, at: now)
+        fleet.observer.callFailed(actor: "consumer/\(specification.name)/\(index)", operation: "DeleteMessage", willRetry: retry, at: now)
         guard retry else {
-            fleet.observer?.abandoned(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, why: .deleteFailed, at: now)
+            fleet.observer.abandoned(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, why: .deleteFailed, at: now)
             position += 1
             processNext()
             return
@@ -222,7 +223,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
             pendingReceive = nil
         }
         for message in batch[min(position, batch.count)...] {
-            fleet.observer?.abandoned(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, why: .consumerCrashed, at: now)
+            fleet.observer.abandoned(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, why: .consumerCrashed, at: now)
         }
         batch = []
         position = 0

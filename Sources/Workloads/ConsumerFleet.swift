@@ -10,7 +10,8 @@ public final class ConsumerFleet {
     let queueIndex: Int
     let network: Network
     let scheduler: Scheduler
-    weak var observer: WorkloadObserver?
+    /// Not reference-counted: the world that owns the fleet is its observer and outlives it.
+    unowned(unsafe) let observer: WorkloadObserver
     public private(set) var consumers: [Consumer] = []
 
     public init(specification: ConsumerSpecification, fleetIndex: Int, queue: Queue, queueIndex: Int, network: Network,

@@ -43,7 +43,8 @@ public final class Producer: TimerTarget {
     let queueIndex: Int
     let network: Network
     let scheduler: Scheduler
-    weak var observer: WorkloadObserver?
+    /// Not reference-counted: the world that owns the producer is its observer and outlives it.
+    unowned(unsafe) let observer: WorkloadObserver
     let arrivalStream: RandomStream
     let sizeStream: RandomStream
     let networkStream: RandomStream
@@ -51,6 +52,9 @@ public final class Producer: TimerTarget {
 
     var buffer: [(request: SendMessageRequest, producedAt: Instant)] = []
     var lingerArmed = false
+    /// Batches sent so far. A linger timer carries the number of the batch it was set for, so a
+    /// timer that outlives its batch (sent full before the linger ended) cannot send the next one early.
+    var batchesSent = 0
     var nextTag: UInt64 = 0
     /// Sends issued and not yet answered; the world waits for these before it calls a run drained.
     public private(set) var callsOutstanding = 0
@@ -93,8 +97,7 @@ public final class Producer: TimerTarget {
         switch Code(rawValue: code)! {
         case .arrival: arrive()
         case .lingerEnded:
-            lingerArmed = false
-            flush()
+            if payload == batchesSent { flush() }
         }
     }
 
@@ -112,7 +115,7 @@ public final class Producer: TimerTarget {
             flush()
         } else if !lingerArmed {
             lingerArmed = true
-            scheduler.schedule(at: now + specification.batchLinger, target: self, code: Code.lingerEnded.rawValue, payload: 0)
+            scheduler.schedule(at: now + specification.batchLinger, target: self, code: Code.lingerEnded.rawValue, payload: batchesSent)
         }
         scheduleNextArrival(after: now)
     }
@@ -121,6 +124,8 @@ public final class Producer: TimerTarget {
         guard !buffer.isEmpty else { return }
         let batch = buffer
         buffer.removeAll(keepingCapacity: true)
+        lingerArmed = false
+        batchesSent += 1
         send(batch, attempt: 1)
     }
 
@@ -150,9 +155,9 @@ public final class Producer: TimerTarget {
             for (entry, result) in zip(batch, results) {
                 switch result {
                 case .sent(let id):
-                    observer?.sendAccepted(queue: queueIndex, messageId: id, producedAt: entry.producedAt, at: arrival)
+                    observer.sendAccepted(queue: queueIndex, messageId: id, producedAt: entry.producedAt, at: arrival)
                 case .rejected(let error):
-                    observer?.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt, reason: error.description, at: arrival)
+                    observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt, reason: error.description, at: arrival)
                 }
             }
             after(answer) { [self] in callsOutstanding -= 1 }
@@ -162,10 +167,10 @@ public final class Producer: TimerTarget {
     func retryOrAbandon(_ batch: [(request: SendMessageRequest, producedAt: Instant)], attempt: Int, reason: String) {
         let now = scheduler.now
         let retry = attempt < network.retryPolicy.maxAttempts
-        observer?.callFailed(actor: "producer/\(specification.name)", operation: "SendMessage", willRetry: retry, at: now)
+        observer.callFailed(actor: "producer/\(specification.name)", operation: "SendMessage", willRetry: retry, at: now)
         guard retry else {
             for entry in batch {
-                observer?.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt, reason: "\(reason) after \(attempt) attempts", at: now)
+                observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt, reason: "\(reason) after \(attempt) attempts", at: now)
             }
             return
         }

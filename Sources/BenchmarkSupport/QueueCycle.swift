@@ -16,7 +16,7 @@ public final class QueueCycle {
         public var counters: QueueCounters
         /// Messages still stored; always 0 after whole cycles.
         public var storedCount: Int
-        /// Wake-ups the queue asked for (one visibility timeout per receive, one retention timer).
+        /// Wake-ups the queue asked for (retention and visibility deadlines; never fired here).
         public var timersScheduled: Int
     }
 

@@ -56,7 +56,7 @@ extension Queue {
         if let index = waiterIndex(id) {
             waiters.remove(at: index)
         } else {
-            completions.removeAll { $0.1 == id }
+            completions.removeAll { $0.id == id }
         }
     }
 
@@ -79,7 +79,7 @@ extension Queue {
         while !waiters.isEmpty, visibleCount > 0, inFlightCount < configuration.inFlightMax {
             let waiter = waiters.removeFirst()
             let messages = takeVisible(upTo: waiter.maxNumberOfMessages, visibilityTimeout: waiter.visibilityTimeout)
-            completions.append((waiter.requester, waiter.id, messages))
+            completions.append(Completion(requester: waiter.requester, id: waiter.id, messages: messages))
         }
     }
 
@@ -88,7 +88,7 @@ extension Queue {
         guard let index = waiterIndex(id) else { return }
         let waiter = waiters.remove(at: index)
         counters.emptyReceives += 1
-        completions.append((waiter.requester, waiter.id, []))
+        completions.append(Completion(requester: waiter.requester, id: waiter.id, messages: []))
         finishCall()
     }
 

@@ -35,7 +35,7 @@ public final class Queue: TimerTarget {
     @usableFromInline var nextWaiterID: UInt64 = 0
     @usableFromInline var nextMessageNumber = 0
     /// Long polls completed during the current call, told to their requesters when it ends.
-    @usableFromInline var completions: [(ReceiveRequester, ReceiveRequestID, [ReceivedMessage])] = []
+    @usableFromInline var completions: [Completion] = []
     @usableFromInline var completionsPending = false
 
     public internal(set) var visibleCount = 0
@@ -174,8 +174,8 @@ public final class Queue: TimerTarget {
         completionsPending = false
         let done = completions
         completions.removeAll(keepingCapacity: true)
-        for (requester, id, messages) in done {
-            requester.receiveCompleted(id, messages: messages)
+        for completion in done {
+            completion.requester.receiveCompleted(completion.id, messages: completion.messages)
         }
     }
 
@@ -255,6 +255,14 @@ struct SlotStamp: Sendable {
         slot = Int32(truncatingIfNeeded: packed >> 32)
         stamp = UInt32(truncatingIfNeeded: packed)
     }
+}
+
+/// A long poll served, waiting to be told.
+@usableFromInline
+struct Completion {
+    var requester: ReceiveRequester
+    var id: ReceiveRequestID
+    var messages: [ReceivedMessage]
 }
 
 @usableFromInline

@@ -38,6 +38,11 @@ public struct RateSchedule: Sendable, Equatable {
     /// A Poisson process's next arrival is where the integrated rate reaches an Exp(1) draw; a
     /// constant-rate process uses area 1. This is exact for piecewise-constant rates.
     public func instant(after start: Instant, area: Double) -> Instant? {
+        if steps.count == 1, steps[0].from <= start {
+            // One rate from here on: the common case, without the walk over steps.
+            let rate = steps[0].ratePerSecond
+            return rate > 0 ? Instant(seconds: start.seconds + area / rate) : nil
+        }
         var remaining = area
         var t = start.seconds
         for (index, step) in steps.enumerated() {
@@ -58,13 +63,22 @@ public struct RateSchedule: Sendable, Equatable {
 
 extension ArrivalProcess {
     /// The next arrival after `now`, or nil if there is none.
+    /// The rate schedule arrivals follow: the given one, or the process's own constant rate.
+    func effectiveSchedule(_ schedule: RateSchedule?) -> RateSchedule? {
+        switch self {
+        case .poisson(let rate), .constant(let rate): schedule ?? RateSchedule(constant: rate)
+        case .renewal: nil
+        }
+    }
+
+    /// The next arrival after `now`, or nil if there is none; `schedule` is `effectiveSchedule(_:)`'s.
     func next(after now: Instant, schedule: RateSchedule?, rng: RandomStream) -> Instant? {
         switch self {
-        case .poisson(let rate):
+        case .poisson:
             let area = rng.exponential(mean: 1)
-            return (schedule ?? RateSchedule(constant: rate)).instant(after: now, area: area)
-        case .constant(let rate):
-            return (schedule ?? RateSchedule(constant: rate)).instant(after: now, area: 1)
+            return schedule!.instant(after: now, area: area)
+        case .constant:
+            return schedule!.instant(after: now, area: 1)
         case .renewal(let gaps):
             return now + Span(seconds: gaps.sample(rng, truncatedAtZero: true))
         }

@@ -30,8 +30,10 @@ public struct ConsumerSpecification: Sendable {
 /// One worker: receive a batch, process its messages one after another, delete each after it is
 /// processed, receive again.
 ///
-/// A crash bumps the consumer's epoch; every callback scheduled before it carries the old epoch
-/// and is dropped, so a crashed consumer does nothing more with the work it held.
+/// The worker is a state machine: each step that waits (for the network, for processing) is a
+/// timer on the worker itself whose code names the next step, so nothing is allocated per step.
+/// A step due now runs at once. A crash bumps the consumer's epoch; every step scheduled before it
+/// carries the old epoch and is dropped, so a crashed consumer does nothing more with the work it held.
 public final class Consumer: ReceiveRequester, TimerTarget {
     public let index: Int
     /// Not reference-counted: the fleet owns its consumers and outlives them.
@@ -47,28 +49,75 @@ public final class Consumer: ReceiveRequester, TimerTarget {
     /// The batch in hand and how far through it the consumer is.
     var batch: [ReceivedMessage] = []
     var position = 0
+    /// The call under way (a receive or a delete): its attempt and when its answer arrives.
+    var attempt = 1
+    var answerAt = Instant.zero
     var busySince: Instant?
     public private(set) var busyTime = Span.zero
 
-    enum Code: Int { case processed }
+    /// The steps a consumer waits for.
+    enum Step: Int {
+        case receiveArrives, receiveAnswered, receiveFailed, receiveRetry
+        case processed
+        case deleteArrives, deleteAnswered, deleteFailed, deleteRetry
+    }
 
     init(index: Int, fleet: ConsumerFleet, streams: (String) -> RandomStream) {
         self.index = index
         self.fleet = fleet
+        specification = fleet.specification
+        scheduler = fleet.scheduler
+        queue = fleet.queue
         processingStream = streams("consumer/\(fleet.specification.name)/\(index)/processing")
         networkStream = streams("consumer/\(fleet.specification.name)/\(index)/network")
     }
 
-    var scheduler: Scheduler { fleet.scheduler }
-    var specification: ConsumerSpecification { fleet.specification }
+    /// Copied from the fleet so the hot path reads fields, not a struct copied out of another object.
+    let specification: ConsumerSpecification
+    unowned(unsafe) let scheduler: Scheduler
+    unowned(unsafe) let queue: Queue
 
-    /// Runs `action` at `instant` unless the consumer crashes before then.
-    func later(_ instant: Instant, _ action: @escaping () -> Void) {
-        if instant == scheduler.now { action(); return }
-        let epochThen = epoch
-        scheduler.schedule(at: instant) { [self] in
-            if epoch == epochThen { action() }
+    /// Takes `step` at `instant`: now, or from a timer that a crash in between makes stale.
+    func take(_ step: Step, at instant: Instant) {
+        if instant == scheduler.now {
+            run(step)
+        } else {
+            scheduler.schedule(at: instant, target: self, code: step.rawValue, payload: epoch)
         }
+    }
+
+    public func timerFired(code: Int, payload: Int) {
+        guard payload == epoch else { return }
+        run(Step(rawValue: code)!)
+    }
+
+    func run(_ step: Step) {
+        switch step {
+        case .receiveArrives: receiveArrives()
+        case .receiveAnswered:
+            isPolling = false
+            if batch.isEmpty { poll() } else { processNext() }
+        case .receiveFailed: receiveFailed()
+        case .receiveRetry:
+            isPolling = false
+            poll(attempt: attempt)
+        case .processed: processed()
+        case .deleteArrives: deleteArrives()
+        case .deleteAnswered:
+            position += 1
+            processNext()
+        case .deleteFailed: deleteFailed()
+        case .deleteRetry: delete(attempt: attempt)
+        }
+    }
+
+    /// Starts a call: the request takes effect after half the round trip, the answer comes at its end.
+    func call(_ arrives: Step, attempt: Int) {
+        let start = scheduler.now
+        let roundTrip = fleet.network.roundTrip(at: start, rng: networkStream)
+        self.attempt = attempt
+        answerAt = start + roundTrip
+        take(arrives, at: start + Span(nanoseconds: roundTrip.nanoseconds / 2))
     }
 
     // MARK: Receiving
@@ -76,59 +125,55 @@ public final class Consumer: ReceiveRequester, TimerTarget {
     func poll(attempt: Int = 1) {
         guard isUp, !isPaused, !isPolling else { return }
         isPolling = true
-        let start = scheduler.now
-        let roundTrip = fleet.network.roundTrip(at: start, rng: networkStream)
-        let arrival = start + Span(nanoseconds: roundTrip.nanoseconds / 2)
-        later(arrival) { [self] in
-            if fleet.network.fails(at: arrival, rng: networkStream) {
-                later(start + roundTrip) { [self] in receiveFailed(attempt: attempt, operation: "ReceiveMessage") }
-                return
-            }
-            let request = ReceiveMessageRequest(maxNumberOfMessages: specification.maxMessages, waitTime: specification.waitTime,
-                                                visibilityTimeout: specification.visibilityTimeout)
-            switch fleet.queue.receiveMessage(request, requester: self) {
-            case .messages(let messages):
-                handOver(messages, answerAt: start + roundTrip)
-            case .waiting(let id):
-                pendingReceive = id
-            case .rejected:
-                later(start + roundTrip) { [self] in receiveFailed(attempt: attempt, operation: "ReceiveMessage") }
-            }
+        call(.receiveArrives, attempt: attempt)
+    }
+
+    func receiveArrives() {
+        if fleet.network.fails(at: scheduler.now, rng: networkStream) {
+            take(.receiveFailed, at: answerAt)
+            return
+        }
+        let request = ReceiveMessageRequest(maxNumberOfMessages: specification.maxMessages, waitTime: specification.waitTime,
+                                            visibilityTimeout: specification.visibilityTimeout)
+        switch queue.receiveMessage(request, requester: self) {
+        case .messages(let messages):
+            handOver(messages)
+            take(.receiveAnswered, at: answerAt)
+        case .waiting(let id):
+            pendingReceive = id
+        case .rejected:
+            take(.receiveFailed, at: answerAt)
         }
     }
 
     public func receiveCompleted(_ request: ReceiveRequestID, messages: [ReceivedMessage]) {
         guard pendingReceive == request else { return }
         pendingReceive = nil
+        handOver(messages)
         // The response leg of a long poll costs half a round trip.
         let roundTrip = fleet.network.roundTrip(at: scheduler.now, rng: networkStream)
-        handOver(messages, answerAt: scheduler.now + Span(nanoseconds: roundTrip.nanoseconds - roundTrip.nanoseconds / 2))
+        take(.receiveAnswered, at: scheduler.now + Span(nanoseconds: roundTrip.nanoseconds - roundTrip.nanoseconds / 2))
     }
 
-    /// The queue has handed out `messages`; they reach the consumer at `answerAt`.
-    func handOver(_ messages: [ReceivedMessage], answerAt: Instant) {
+    /// The queue has handed out `messages`; they are the consumer's from now on, even before the
+    /// answer reaches it (a crash in between abandons them).
+    func handOver(_ messages: [ReceivedMessage]) {
         let now = scheduler.now
         for message in messages {
             fleet.observer.received(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, at: now)
         }
         batch = messages
         position = 0
-        later(answerAt) { [self] in
-            isPolling = false
-            if batch.isEmpty { poll() } else { processNext() }
-        }
     }
 
-    func receiveFailed(attempt: Int, operation: String) {
+    func receiveFailed() {
         let retry = attempt < fleet.network.retryPolicy.maxAttempts
-        fleet.observer.callFailed(actor: "consumer/\(specification.name)/\(index)", operation: operation, willRetry: retry,
-                                   at: scheduler.now)
-        // A receive that failed on every attempt is given up; the consumer simply polls afresh after a pause.
+        fleet.observer.callFailed(actor: "consumer/\(specification.name)/\(index)", operation: "ReceiveMessage", willRetry: retry,
+                                  at: scheduler.now)
+        // A receive that failed on every attempt is given up; the consumer polls afresh after a pause.
         let pause = fleet.network.retryPolicy.backoff(after: attempt, rng: networkStream)
-        later(scheduler.now + pause) { [self] in
-            isPolling = false
-            poll(attempt: retry ? attempt + 1 : 1)
-        }
+        attempt = retry ? attempt + 1 : 1
+        take(.receiveRetry, at: scheduler.now + pause)
     }
 
     // MARK: Processing
@@ -142,12 +187,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         let now = scheduler.now
         if busySince == nil { busySince = now }
         let duration = Span(seconds: specification.processing.sample(processingStream, truncatedAtZero: true))
-        scheduler.schedule(at: now + duration, target: self, code: Code.processed.rawValue, payload: epoch)
-    }
-
-    public func timerFired(code: Int, payload: Int) {
-        guard payload == epoch else { return }
-        processed()
+        take(.processed, at: now + duration)
     }
 
     func processed() {
@@ -162,29 +202,29 @@ public final class Consumer: ReceiveRequester, TimerTarget {
             return
         }
         fleet.observer.processed(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, at: now)
-        delete(message, attempt: 1)
+        delete(attempt: 1)
     }
 
-    func delete(_ message: ReceivedMessage, attempt: Int) {
-        let start = scheduler.now
-        let roundTrip = fleet.network.roundTrip(at: start, rng: networkStream)
-        let arrival = start + Span(nanoseconds: roundTrip.nanoseconds / 2)
-        later(arrival) { [self] in
-            if fleet.network.fails(at: arrival, rng: networkStream) {
-                later(start + roundTrip) { [self] in deleteFailed(message, attempt: attempt) }
-                return
-            }
-            let result = fleet.queue.deleteMessage(message.receiptHandle)
-            fleet.observer.deleteAnswered(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, result: result, at: arrival)
-            later(start + roundTrip) { [self] in
-                position += 1
-                processNext()
-            }
+    /// Deletes the message at `position`.
+    func delete(attempt: Int) {
+        call(.deleteArrives, attempt: attempt)
+    }
+
+    func deleteArrives() {
+        if fleet.network.fails(at: scheduler.now, rng: networkStream) {
+            take(.deleteFailed, at: answerAt)
+            return
         }
+        let message = batch[position]
+        let result = queue.deleteMessage(message.receiptHandle)
+        fleet.observer.deleteAnswered(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, result: result,
+                                      at: scheduler.now)
+        take(.deleteAnswered, at: answerAt)
     }
 
-    func deleteFailed(_ message: ReceivedMessage, attempt: Int) {
+    func deleteFailed() {
         let now = scheduler.now
+        let message = batch[position]
         let retry = attempt < fleet.network.retryPolicy.maxAttempts
         fleet.observer.callFailed(actor: "consumer/\(specification.name)/\(index)", operation: "DeleteMessage", willRetry: retry, at: now)
         guard retry else {
@@ -193,9 +233,9 @@ public final class Consumer: ReceiveRequester, TimerTarget {
             processNext()
             return
         }
-        later(now + fleet.network.retryPolicy.backoff(after: attempt, rng: networkStream)) { [self] in
-            delete(message, attempt: attempt + 1)
-        }
+        let pause = fleet.network.retryPolicy.backoff(after: attempt, rng: networkStream)
+        attempt += 1
+        take(.deleteRetry, at: now + pause)
     }
 
     func endBusy(at now: Instant) {
@@ -219,7 +259,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         isUp = false
         epoch += 1
         if let id = pendingReceive {
-            fleet.queue.cancelReceive(id)
+            queue.cancelReceive(id)
             pendingReceive = nil
         }
         for message in batch[min(position, batch.count)...] {

@@ -30,27 +30,40 @@ public final class Network {
     }
 
     public let apiLatency: Distribution
-    public var latencyOverrides: [LatencyOverride] = []
+    public var latencyOverrides: [LatencyOverride] = [] {
+        didSet { alwaysInstant = Self.isZero(apiLatency) && latencyOverrides.isEmpty }
+    }
     public var errorWindows: [ErrorWindow] = []
     public let retryPolicy: RetryPolicy
+    /// True when every call takes no time, the common case of queueing-theory scenarios: the hot
+    /// path then skips the distribution altogether.
+    private var alwaysInstant: Bool
 
     public init(apiLatency: Distribution, retryPolicy: RetryPolicy = .standard) {
         self.apiLatency = apiLatency
         self.retryPolicy = retryPolicy
+        alwaysInstant = Self.isZero(apiLatency)
+    }
+
+    private static func isZero(_ latency: Distribution) -> Bool {
+        if case .constant(let seconds) = latency { return seconds == 0 }
+        return false
     }
 
     /// Round-trip latency of one call starting at `instant`.
     public func roundTrip(at instant: Instant, rng: RandomStream) -> Span {
+        if alwaysInstant { return .zero }
         var latency = apiLatency
         for window in latencyOverrides where window.from <= instant && instant < window.to {
             latency = window.latency
         }
-        if case .constant(let seconds) = latency, seconds == 0 { return .zero }
+        if Self.isZero(latency) { return .zero }
         return Span(seconds: latency.sample(rng, truncatedAtZero: true))
     }
 
     /// Whether a call reaching the service at `instant` fails.
     public func fails(at instant: Instant, rng: RandomStream) -> Bool {
+        if errorWindows.isEmpty { return false }
         for window in errorWindows where window.from <= instant && instant < window.to {
             return rng.bernoulli(window.fraction)
         }

@@ -49,8 +49,10 @@ public final class Producer: TimerTarget {
     let sizeStream: RandomStream
     let networkStream: RandomStream
     let stop: Instant
+    /// The rate arrivals follow, worked out once rather than per arrival.
+    let rateSchedule: RateSchedule?
 
-    var buffer: [(request: SendMessageRequest, producedAt: Instant)] = []
+    var buffer: [Entry] = []
     var lingerArmed = false
     /// Batches sent so far. A linger timer carries the number of the batch it was set for, so a
     /// timer that outlives its batch (sent full before the linger ended) cannot send the next one early.
@@ -61,7 +63,24 @@ public final class Producer: TimerTarget {
     public private(set) var messagesProduced = 0
     public private(set) var finished = false
 
-    enum Code: Int { case arrival, lingerEnded }
+    enum Code: Int { case arrival, lingerEnded, sendArrives, sendAnswered, sendFailed, sendRetry }
+
+    /// A message made and not yet sent. A struct, not a tuple: arrays of tuples are destroyed
+    /// through the runtime's generic paths, which the profile showed on every send.
+    struct Entry {
+        var request: SendMessageRequest
+        var producedAt: Instant
+    }
+
+    /// A send under way.
+    struct Call {
+        var batch: [Entry]
+        var attempt: Int
+        var answerAt: Instant
+    }
+
+    var calls: [Call?] = []
+    var freeCalls: [Int] = []
 
     public init(specification: ProducerSpecification, queue: Queue, queueIndex: Int, network: Network, scheduler: Scheduler,
                 observer: WorkloadObserver, streams: (String) -> RandomStream, stop: Instant) {
@@ -75,6 +94,7 @@ public final class Producer: TimerTarget {
         sizeStream = streams("producer/\(specification.name)/size")
         networkStream = streams("producer/\(specification.name)/network")
         self.stop = stop
+        rateSchedule = specification.arrivals.effectiveSchedule(specification.schedule)
     }
 
     /// Schedules the first arrival.
@@ -84,7 +104,7 @@ public final class Producer: TimerTarget {
     public var isIdle: Bool { finished && buffer.isEmpty && callsOutstanding == 0 }
 
     func scheduleNextArrival(after instant: Instant) {
-        guard let next = specification.arrivals.next(after: instant, schedule: specification.schedule, rng: arrivalStream),
+        guard let next = specification.arrivals.next(after: instant, schedule: rateSchedule, rng: arrivalStream),
               next < stop else {
             finished = true
             flush()
@@ -94,10 +114,13 @@ public final class Producer: TimerTarget {
     }
 
     public func timerFired(code: Int, payload: Int) {
-        switch Code(rawValue: code)! {
+        let code = Code(rawValue: code)!
+        switch code {
         case .arrival: arrive()
         case .lingerEnded:
             if payload == batchesSent { flush() }
+        case .sendArrives, .sendAnswered, .sendFailed, .sendRetry:
+            run(code, call: payload)
         }
     }
 
@@ -110,7 +133,7 @@ public final class Producer: TimerTarget {
         }
         let request = SendMessageRequest(bodyBytes: bodyBytes, attributes: attributes, delay: specification.delay, tag: nextTag)
         nextTag += 1
-        buffer.append((request, now))
+        buffer.append(Entry(request: request, producedAt: now))
         if buffer.count >= specification.batchSize {
             flush()
         } else if !lingerArmed {
@@ -129,60 +152,101 @@ public final class Producer: TimerTarget {
         send(batch, attempt: 1)
     }
 
-    func send(_ batch: [(request: SendMessageRequest, producedAt: Instant)], attempt: Int) {
+    /// Sends a batch: the request takes effect after half the round trip, the answer comes at its end.
+    func send(_ batch: [Entry], attempt: Int) {
         callsOutstanding += 1
         let start = scheduler.now
         let roundTrip = network.roundTrip(at: start, rng: networkStream)
-        let arrival = start + Span(nanoseconds: roundTrip.nanoseconds / 2)
-        let answer = start + roundTrip
-        after(arrival) { [self] in
-            if network.fails(at: arrival, rng: networkStream) {
-                after(answer) { [self] in
-                    callsOutstanding -= 1
-                    retryOrAbandon(batch, attempt: attempt, reason: "ServiceUnavailable")
-                }
-                return
+        let call = store(Call(batch: batch, attempt: attempt, answerAt: start + roundTrip))
+        take(.sendArrives, call: call, at: start + Span(nanoseconds: roundTrip.nanoseconds / 2))
+    }
+
+    func sendArrives(_ call: Int) {
+        let now = scheduler.now
+        let batch = calls[call]!.batch
+        if network.fails(at: now, rng: networkStream) {
+            take(.sendFailed, call: call, at: calls[call]!.answerAt)
+            return
+        }
+        if batch.count == 1 && specification.batchSize == 1 {
+            record(batch[0], queue.sendMessage(batch[0].request), at: now)
+        } else {
+            switch queue.sendMessageBatch(batch.map(\.request)) {
+            case .entries(let results):
+                for (entry, result) in zip(batch, results) { record(entry, result, at: now) }
+            case .rejected(let error):
+                for entry in batch { record(entry, .rejected(error), at: now) }
             }
-            let results: [SendMessageResult]
-            if batch.count == 1 && specification.batchSize == 1 {
-                results = [queue.sendMessage(batch[0].request)]
-            } else {
-                switch queue.sendMessageBatch(batch.map(\.request)) {
-                case .entries(let entries): results = entries
-                case .rejected(let error): results = Array(repeating: .rejected(error), count: batch.count)
-                }
-            }
-            for (entry, result) in zip(batch, results) {
-                switch result {
-                case .sent(let id):
-                    observer.sendAccepted(queue: queueIndex, messageId: id, producedAt: entry.producedAt, at: arrival)
-                case .rejected(let error):
-                    observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt, reason: error.description, at: arrival)
-                }
-            }
-            after(answer) { [self] in callsOutstanding -= 1 }
+        }
+        take(.sendAnswered, call: call, at: calls[call]!.answerAt)
+    }
+
+    func record(_ entry: Entry, _ result: SendMessageResult, at now: Instant) {
+        switch result {
+        case .sent(let id):
+            observer.sendAccepted(queue: queueIndex, messageId: id, producedAt: entry.producedAt, at: now)
+        case .rejected(let error):
+            observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt, reason: error.description, at: now)
         }
     }
 
-    func retryOrAbandon(_ batch: [(request: SendMessageRequest, producedAt: Instant)], attempt: Int, reason: String) {
+    /// The call failed before taking effect: retry it after a backoff, or give its messages up.
+    func sendFailed(_ call: Int) {
+        callsOutstanding -= 1
         let now = scheduler.now
+        let attempt = calls[call]!.attempt
         let retry = attempt < network.retryPolicy.maxAttempts
         observer.callFailed(actor: "producer/\(specification.name)", operation: "SendMessage", willRetry: retry, at: now)
         guard retry else {
-            for entry in batch {
-                observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt, reason: "\(reason) after \(attempt) attempts", at: now)
+            for entry in release(call).batch {
+                observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt,
+                                       reason: "ServiceUnavailable after \(attempt) attempts", at: now)
             }
             return
         }
         callsOutstanding += 1
-        after(now + network.retryPolicy.backoff(after: attempt, rng: networkStream)) { [self] in
-            callsOutstanding -= 1
-            send(batch, attempt: attempt + 1)
+        take(.sendRetry, call: call, at: now + network.retryPolicy.backoff(after: attempt, rng: networkStream))
+    }
+
+    /// Takes a call's next step at `instant`: now, or from a timer.
+    func take(_ step: Code, call: Int, at instant: Instant) {
+        if instant == scheduler.now {
+            run(step, call: call)
+        } else {
+            scheduler.schedule(at: instant, target: self, code: step.rawValue, payload: call)
         }
     }
 
-    /// Runs `action` at `instant`, at once when that is now (zero latency costs no event).
-    func after(_ instant: Instant, _ action: @escaping () -> Void) {
-        if instant == scheduler.now { action() } else { scheduler.schedule(at: instant, action) }
+    func run(_ step: Code, call: Int) {
+        switch step {
+        case .sendArrives: sendArrives(call)
+        case .sendAnswered:
+            callsOutstanding -= 1
+            _ = release(call)
+        case .sendFailed: sendFailed(call)
+        case .sendRetry:
+            callsOutstanding -= 1
+            let retried = release(call)
+            send(retried.batch, attempt: retried.attempt + 1)
+        case .arrival, .lingerEnded:
+            preconditionFailure("\(step) is not a step of a call")
+        }
+    }
+
+    /// Calls under way live in a table whose index is the timer payload; freed rows are reused.
+    func store(_ call: Call) -> Int {
+        if let row = freeCalls.popLast() {
+            calls[row] = call
+            return row
+        }
+        calls.append(call)
+        return calls.count - 1
+    }
+
+    func release(_ row: Int) -> Call {
+        let call = calls[row]!
+        calls[row] = nil
+        freeCalls.append(row)
+        return call
     }
 }

@@ -59,6 +59,12 @@ public final class Scheduler: Clock, TimerScheduling {
     @discardableResult
     @inlinable
     public func schedule(at instant: Instant, target: TimerTarget, code: Int, payload: Int) -> TimerID {
+        precondition(code != Self.closureCode, "timer code Int.min is reserved for closure events")
+        return insert(at: instant, target: target, code: code, payload: payload)
+    }
+
+    @inlinable
+    func insert(at instant: Instant, target: TimerTarget, code: Int, payload: Int) -> TimerID {
         let at = max(instant.nanoseconds, now.nanoseconds)
         let sequence = nextSequence
         nextSequence &+= 1
@@ -71,7 +77,7 @@ public final class Scheduler: Clock, TimerScheduling {
     public func schedule(at instant: Instant, _ action: @escaping () -> Void) -> TimerID {
         // The scheduler owns the closure's box until the event runs or is dropped.
         let box = Unmanaged.passRetained(ClosureTarget(action))
-        return schedule(at: instant, target: box.takeUnretainedValue(), code: Self.closureCode, payload: 0)
+        return insert(at: instant, target: box.takeUnretainedValue(), code: Self.closureCode, payload: 0)
     }
 
     /// Marks events whose target is a closure box the scheduler retained.

@@ -19,16 +19,17 @@ enum Format {
     static func seconds(_ s: Double) -> String {
         guard s.isFinite else { return "–" }
         if s == 0 { return "0 s" }
-        if abs(s) < 1e-3 { return fixed(s * 1e6, 1) + " µs" }
-        if abs(s) < 1 { return fixed(s * 1e3, 1) + " ms" }
-        if abs(s) < 60 { return fixed(s, 3) + " s" }
+        // Each unit is chosen after rounding to what it shows, so 999.96 µs reads "1.0 ms", not "1000.0 µs".
+        if (abs(s) * 1e7).rounded() < 1e4 { return fixed(s * 1e6, 1) + " µs" }
+        if (abs(s) * 1e4).rounded() < 1e4 { return fixed(s * 1e3, 1) + " ms" }
+        let milliseconds = Int64((abs(s) * 1e3).rounded())
+        if milliseconds < 60_000 { return fixed(s, 3) + " s" }
         // Long spans read as hours, minutes and seconds: 1801.856 → "30m 1.856s".
-        let whole = Int64(abs(s))
-        let hours = whole / 3600, minutes = (whole % 3600) / 60
-        let rest = abs(s) - Double(hours * 3600 + minutes * 60)
+        let hours = milliseconds / 3_600_000, minutes = (milliseconds % 3_600_000) / 60_000
+        let rest = Double(milliseconds % 60_000) / 1e3
         var text = s < 0 ? "-" : ""
         if hours > 0 { text += "\(hours)h " }
-        if hours > 0 || minutes > 0 { text += "\(minutes)m " }
+        text += "\(minutes)m "
         return text + fixed(rest, 3) + "s"
     }
 

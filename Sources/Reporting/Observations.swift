@@ -1,12 +1,15 @@
 import Histogram
 import Verification
 
-/// Latencies recorded in nanoseconds; 1 µs resolution at the bottom, about 26 days at the top.
+/// Latencies recorded in nanoseconds, three significant digits from 1 ns to about 26 days.
+///
+/// The bottom is 1 ns, not 1 µs, so that a message taken the instant it arrives (a waiting long
+/// poll) reads as 0, not as the first bucket's midpoint.
 public typealias LatencyHistogram = Histogram<UInt64>
 
 extension Histogram where Count == UInt64 {
     public static func latency() -> Histogram<UInt64> {
-        Histogram<UInt64>(lowestDiscernibleValue: 1_000, highestTrackableValue: 1 << 51, numberOfSignificantValueDigits: .three)
+        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 1 << 51, numberOfSignificantValueDigits: .three)
     }
 
     /// Records a latency, clamping it into the trackable range rather than dropping it.

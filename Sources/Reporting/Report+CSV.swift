@@ -4,7 +4,7 @@ extension Report {
         var out = "replication,queue,time,visible,inFlight,delayed\n"
         for series in depthSeries {
             for s in series.samples {
-                out += "\(series.replication),\(series.queue),\(JSONValue.format(s.time)),\(s.visible),\(s.inFlight),\(s.delayed)\n"
+                out += "\(series.replication),\(csvField(series.queue)),\(JSONValue.format(s.time)),\(s.visible),\(s.inFlight),\(s.delayed)\n"
             }
         }
         return out
@@ -23,8 +23,14 @@ extension Report {
                 n(q.queueWait.p50), n(q.queueWait.p90), n(q.queueWait.p99), n(q.queueWait.p999), n(q.queueWait.max),
                 n(q.endToEnd.mean?.mean), n(q.endToEnd.p50), n(q.endToEnd.p99), n(q.endToEnd.max),
             ]
-            out += fields.joined(separator: ",") + "\n"
+            out += fields.map(csvField).joined(separator: ",") + "\n"
         }
         return out
     }
+}
+
+/// A CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break.
+func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    return "\"" + text.flatMap { $0 == "\"" ? "\"\"" : String($0) } + "\""
 }

@@ -25,7 +25,7 @@ extension Report {
             ("schemaVersion", .int(Report.schemaVersion)),
             ("scenario", .string(scenario)),
             ("description", .string(description)),
-            ("seed", .int(Int(truncatingIfNeeded: seed))),
+            ("seed", .unsigned(seed)),
             ("replications", .int(replications)),
             ("duration", .number(duration)),
             ("drain", .number(drain)),
@@ -61,7 +61,7 @@ extension Report {
                 ("violationCounts", .object(delivery.violationCounts.map { ($0.kind, .int($0.count)) })),
                 ("violations", .array(delivery.violations.map { v in
                     .object([("kind", .string(v.kind)), ("replication", .int(v.replication)),
-                             ("seed", .int(Int(truncatingIfNeeded: v.seed))), ("queue", .string(v.queue)),
+                             ("seed", .unsigned(v.seed)), ("queue", .string(v.queue)),
                              ("messageId", v.messageId.map { .string($0) } ?? .null), ("at", .number(v.at)),
                              ("detail", .string(v.detail)), ("replay", .string(v.replay))])
                 })),
@@ -73,7 +73,7 @@ extension Report {
             ("api", .object([("callsFailed", .int(callsFailed)), ("callsRetried", .int(callsRetried))])),
             ("replicationDetails", .array(replicationSummaries.map { r in
                 .object([("index", .int(r.index)), ("elapsed", .number(r.elapsed)), ("endReason", .string(r.endReason)),
-                         ("events", .int(r.events)), ("sent", .int(r.sent)), ("deleted", .int(r.deleted)),
+                         ("sent", .int(r.sent)), ("deleted", .int(r.deleted)),
                          ("queueWaitMean", r.queueWaitMean.map { .number($0) } ?? .null)])
             })),
         ])

@@ -75,9 +75,9 @@ extension Report {
             out += "\nAPI calls failed: \(callsFailed), of which retried: \(callsRetried).\n\n"
         }
 
-        out += "## Replications\n\n| # | ended after | why | events | sent | deleted | queue wait mean |\n|---|---|---|---|---|---|---|\n"
+        out += "## Replications\n\n| # | ended after | why | sent | deleted | queue wait mean |\n|---|---|---|---|---|---|\n"
         for r in replicationSummaries {
-            out += "| \(r.index) | \(Format.seconds(r.elapsed)) | \(r.endReason) | \(r.events) | \(r.sent) | \(r.deleted) | \(r.queueWaitMean.map(Format.seconds) ?? "–") |\n"
+            out += "| \(r.index) | \(Format.seconds(r.elapsed)) | \(r.endReason) | \(r.sent) | \(r.deleted) | \(r.queueWaitMean.map(Format.seconds) ?? "–") |\n"
         }
         return out
     }

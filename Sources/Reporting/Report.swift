@@ -108,6 +108,8 @@ public struct ReplicationSummary: Sendable, Equatable {
     public var index: Int
     public var elapsed: Double
     public var endReason: String
+    /// Events the kernel ran. Not rendered into reports: it changes with how the engine is built,
+    /// not with what the scenario does, and reports are golden files of behaviour.
     public var events: Int
     public var sent: Int
     public var deleted: Int

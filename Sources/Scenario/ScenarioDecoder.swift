@@ -45,7 +45,7 @@ public enum ScenarioDecoder {
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
             return ScenarioDiagnostic(file: file, line: context.mark.line, column: context.mark.column, path: "",
-                                      message: "the mapping starting here has \(keys) more than once; each key may appear once")
+                                      message: "\(keys) appears more than once in this mapping (first here); each key may appear once")
         case .reader(let problem, _, _, _):
             return ScenarioDiagnostic(file: file, line: 0, column: 0, path: "", message: "unreadable text: \(problem)")
         default:
@@ -106,6 +106,16 @@ struct ScenarioBuilder {
                 apiLatency = distribution(node, network.path("apiLatency"), kind: .duration) ?? apiLatency
             }
             if let node = network["retry"] { retryPolicy = retry(node, network.path("retry")) ?? retryPolicy }
+        }
+
+        // A short-polling consumer that never waits, over an API that takes no time, would poll
+        // for ever at one instant.
+        if case .constant(let latency) = apiLatency, latency == 0, consumers.count == consumerNodes.count {
+            for (i, entry) in consumers.enumerated()
+            where entry.specification.waitTime == .zero && entry.specification.emptyReceiveDelay == .zero {
+                reader.fail(consumerNodes[i], "consumers[\(i)]", "short polling (waitTime: 0s) with no API latency would poll for ever at one "
+                            + "instant; give an emptyReceiveDelay (e.g. 100ms), a waitTime, or network.apiLatency")
+            }
         }
 
         let faults = (top["faults"].flatMap { reader.sequence($0, "faults") } ?? []).enumerated().compactMap {
@@ -332,11 +342,13 @@ struct ScenarioBuilder {
             reader.duration($0, fields.path("visibilityTimeout"), in: Span.zero...QueueConfiguration.visibilityTimeoutMax)
         }
         let failure = fields["failureProbability"].map { reader.probability($0, fields.path("failureProbability")) } ?? 0
-        guard let name, let queue, let processing, let count, let maxMessages, let waitTime, let failure else { return nil }
+        let emptyDelay = fields["emptyReceiveDelay"].map { reader.duration($0, fields.path("emptyReceiveDelay"), in: Span.zero...Span.seconds(3600)) }
+            ?? .zero
+        guard let name, let queue, let processing, let count, let maxMessages, let waitTime, let failure, let emptyDelay else { return nil }
         if case .some(.none) = visibility { return nil }
         let specification = ConsumerSpecification(name: name, count: count, maxMessages: maxMessages, waitTime: waitTime,
                                                   visibilityTimeout: visibility ?? nil, processing: processing,
-                                                  failureProbability: failure)
+                                                  failureProbability: failure, emptyReceiveDelay: emptyDelay)
         return ScenarioModel.ConsumerEntry(specification: specification, queue: queue)
     }
 

@@ -56,7 +56,7 @@ public enum ScenarioKeys {
     public static let scheduleStep = ["from", "rate"]
     public static let attributes = ["count", "valueSize"]
     public static let consumer = ["name", "source", "count", "maxMessages", "waitTime", "visibilityTimeout", "processing",
-                                  "failureProbability"]
+                                  "failureProbability", "emptyReceiveDelay"]
     public static let network = ["apiLatency", "retry"]
     public static let retry = ["maxAttempts", "baseDelay", "maxBackoff"]
     public static let fault = ["at", "from", "to", "crash", "restartAfter", "pause", "apiLatency", "apiErrors"]

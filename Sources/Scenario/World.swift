@@ -166,6 +166,10 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
         if at >= stopInstant { stopIfDrained() }
     }
 
+    public func producerFinished(_ name: String, at: Instant) {
+        stopIfDrained()
+    }
+
     public func callFailed(actor: String, operation: String, willRetry: Bool, at: Instant) {
         callsFailed += 1
         if willRetry { callsRetried += 1 }

@@ -14,9 +14,11 @@ public struct ConsumerSpecification: Sendable {
     public var processing: Distribution
     /// Chance that processing a message fails, leaving it undeleted.
     public var failureProbability: Double
+    /// How long a consumer waits after an empty receive before it polls again.
+    public var emptyReceiveDelay: Span
 
     public init(name: String, count: Int, maxMessages: Int = 1, waitTime: Span = .seconds(20), visibilityTimeout: Span? = nil,
-                processing: Distribution, failureProbability: Double = 0) {
+                processing: Distribution, failureProbability: Double = 0, emptyReceiveDelay: Span = .zero) {
         self.name = name
         self.count = count
         self.maxMessages = maxMessages
@@ -24,6 +26,7 @@ public struct ConsumerSpecification: Sendable {
         self.visibilityTimeout = visibilityTimeout
         self.processing = processing
         self.failureProbability = failureProbability
+        self.emptyReceiveDelay = emptyReceiveDelay
     }
 }
 
@@ -57,7 +60,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
 
     /// The steps a consumer waits for.
     enum Step: Int {
-        case receiveArrives, receiveAnswered, receiveFailed, receiveRetry
+        case receiveArrives, receiveAnswered, receiveFailed, receiveRetry, pollAgain
         case processed
         case deleteArrives, deleteAnswered, deleteFailed, deleteRetry
     }
@@ -96,16 +99,15 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         case .receiveArrives: receiveArrives()
         case .receiveAnswered:
             isPolling = false
-            if batch.isEmpty { poll() } else { processNext() }
+            if batch.isEmpty { pollAfterEmptyReceive() } else { processNext() }
+        case .pollAgain: poll()
         case .receiveFailed: receiveFailed()
         case .receiveRetry:
             isPolling = false
             poll(attempt: attempt)
         case .processed: processed()
         case .deleteArrives: deleteArrives()
-        case .deleteAnswered:
-            position += 1
-            processNext()
+        case .deleteAnswered: processNext()
         case .deleteFailed: deleteFailed()
         case .deleteRetry: delete(attempt: attempt)
         }
@@ -126,6 +128,14 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         guard isUp, !isPaused, !isPolling else { return }
         isPolling = true
         call(.receiveArrives, attempt: attempt)
+    }
+
+    /// After an empty receive the consumer waits `emptyReceiveDelay`, then polls again. The next poll
+    /// always goes through the event list: with short polls and no API latency an immediate one
+    /// would recurse for ever at one instant.
+    func pollAfterEmptyReceive() {
+        scheduler.schedule(at: scheduler.now + specification.emptyReceiveDelay, target: self, code: Step.pollAgain.rawValue,
+                           payload: epoch)
     }
 
     func receiveArrives() {
@@ -187,7 +197,10 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         let now = scheduler.now
         if busySince == nil { busySince = now }
         let duration = Span(seconds: specification.processing.sample(processingStream, truncatedAtZero: true))
-        take(.processed, at: now + duration)
+        // Always through the event list, even when processing takes no time: taking it at once
+        // would recurse through processing, delete and the next message for as long as messages
+        // are ready at this instant, and a large backlog would overflow the stack.
+        scheduler.schedule(at: now + duration, target: self, code: Step.processed.rawValue, payload: epoch)
     }
 
     func processed() {
@@ -219,6 +232,9 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         let result = queue.deleteMessage(message.receiptHandle)
         fleet.observer.deleteAnswered(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, result: result,
                                       at: scheduler.now)
+        // The delete has reached the queue: the message is no longer in hand, so a crash before
+        // the answer arrives does not abandon it.
+        position += 1
         take(.deleteAnswered, at: answerAt)
     }
 

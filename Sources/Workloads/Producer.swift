@@ -108,6 +108,7 @@ public final class Producer: TimerTarget {
               next < stop else {
             finished = true
             flush()
+            reportIfFinished()
             return
         }
         scheduler.schedule(at: next, target: self, code: Code.arrival.rawValue, payload: 0)
@@ -150,6 +151,11 @@ public final class Producer: TimerTarget {
         lingerArmed = false
         batchesSent += 1
         send(batch, attempt: 1)
+    }
+
+    /// Tells the observer once the producer has stopped and its last call was answered.
+    func reportIfFinished() {
+        if isIdle { observer.producerFinished(specification.name, at: scheduler.now) }
     }
 
     /// Sends a batch: the request takes effect after half the round trip, the answer comes at its end.
@@ -202,6 +208,7 @@ public final class Producer: TimerTarget {
                 observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt,
                                        reason: "ServiceUnavailable after \(attempt) attempts", at: now)
             }
+            reportIfFinished()
             return
         }
         callsOutstanding += 1
@@ -223,6 +230,7 @@ public final class Producer: TimerTarget {
         case .sendAnswered:
             callsOutstanding -= 1
             _ = release(call)
+            reportIfFinished()
         case .sendFailed: sendFailed(call)
         case .sendRetry:
             callsOutstanding -= 1

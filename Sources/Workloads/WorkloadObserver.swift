@@ -28,4 +28,10 @@ public protocol WorkloadObserver: AnyObject {
     func deleteAnswered(queue: Int, fleet: Int, message: ReceivedMessage, result: DeleteMessageResult, at: Instant)
     /// An API call failed and will be retried, or was throttled/refused.
     func callFailed(actor: String, operation: String, willRetry: Bool, at: Instant)
+    /// A producer has stopped and nothing it made is still on its way to the queue.
+    func producerFinished(_ name: String, at: Instant)
+}
+
+extension WorkloadObserver {
+    public func producerFinished(_ name: String, at: Instant) {}
 }

@@ -90,3 +90,34 @@ import Testing
         #expect(report.delivery.sent + report.delivery.sendsAbandoned > 0)
     }
 }
+
+@Suite struct RunEndTests {
+    /// With API latency, a producer's last answer can arrive after the last delete; the run must
+    /// still end then, not at the drain limit.
+    @Test func runEndsWhenDrainedEvenIfTheLastSendAnswerComesLast() throws {
+        let text = """
+            name: drained
+            duration: 30s
+            drain: 10m
+            replications: 3
+            queues:
+              - name: q
+            producers:
+              - name: p
+                target: queue/q
+                arrivals: poisson(rate=2/s)
+            consumers:
+              - name: c
+                source: queue/q
+                count: 4
+                processing: constant(1ms)
+            network:
+              apiLatency: uniform(50ms, 500ms)
+            """
+        let report = ScenarioRunner.run(try ScenarioDecoder.decode(text, file: "t"))
+        for r in report.replicationSummaries {
+            #expect(r.endReason == "drained")
+            #expect(r.elapsed < 32, "replication \(r.index) ended at \(r.elapsed)s")
+        }
+    }
+}

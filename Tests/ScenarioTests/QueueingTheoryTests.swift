@@ -36,7 +36,7 @@ import Testing
     @Test func mm3MeanQueueWaitMatchesErlangC() throws {
         let report = ScenarioRunner.run(try bundledScenario("mm3"))
         let wait = try #require(report.queues[0].queueWait.mean)
-        let theory = Self.erlangC(servers: 3, load: 2.7) / (3.0 - 2.7)  // C/(cμ−λ) ≈ 2.578 s
+        let theory = Self.erlangC(servers: 3, load: 2.7) / (3.0 - 2.7)  // C/(cμ−λ) ≈ 2.7235 s
         #expect(wait.contains(theory), "M/M/3 mean wait \(wait.mean) [\(wait.low), \(wait.high)] misses \(theory)")
         #expect(wait.halfWidth < 0.05 * theory, "interval too wide to be a test: ±\(wait.halfWidth)")
     }

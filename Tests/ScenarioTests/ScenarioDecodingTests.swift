@@ -84,7 +84,7 @@ import Workloads
 
     @Test func repeatedKeyIsAnError() {
         let text = minimalScenario.replacingOccurrences(of: "duration: 10s", with: "duration: 10s\nduration: 20s")
-        #expect(diagnostics(text) == ["test.yaml:1:1: the mapping starting here has 'duration' more than once; each key may appear once"])
+        #expect(diagnostics(text) == ["test.yaml:2:1: 'duration' appears more than once in this mapping (first here); each key may appear once"])
     }
 
     @Test func fifoQueuesAreRejectedUntilTheyAreSimulated() {
@@ -149,5 +149,27 @@ import Workloads
         #expect(model.consumers[0].specification.processing == .empirical([0.01, 0.02, 0.03]))
         let missing = diagnostics(text)
         #expect(missing.count == 1 && missing[0].contains("no file s.csv"))
+    }
+}
+
+@Suite struct ShortPollingTests {
+    static let shortPolling = minimalScenario.replacingOccurrences(of: "    processing: exponential(mean=10ms)",
+                                                                   with: "    processing: exponential(mean=10ms)\n    waitTime: 0s")
+
+    @Test func shortPollingWithNeitherLatencyNorDelayIsRejected() {
+        let lines = diagnostics(Self.shortPolling)
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("test.yaml:10:5: consumers[0]: short polling (waitTime: 0s) with no API latency") == true)
+    }
+
+    @Test func shortPollingWithAnEmptyReceiveDelayRunsAndDrains() throws {
+        let text = Self.shortPolling + "\n    emptyReceiveDelay: 100ms\nreplications: 1\ndrain: 1m\n"
+        let model = try ScenarioDecoder.decode(text, file: "t")
+        #expect(model.consumers[0].specification.emptyReceiveDelay == .milliseconds(100))
+        let report = ScenarioRunner.run(model)
+        #expect(report.delivery.sent > 20)
+        #expect(report.delivery.deliveredOnce == report.delivery.sent)
+        #expect(report.queues[0].emptyReceives > 0)
+        #expect(report.replicationSummaries[0].endReason == "drained")
     }
 }

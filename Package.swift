@@ -45,7 +45,8 @@ let package = Package(
             "Stochastic", "SimKernel", "MessagingEngine", "Workloads", "Verification", "Reporting",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: simulationSettings),
-        .target(name: "BenchmarkSupport", dependencies: ["SimKernel", "MessagingEngine", "Stochastic", "Scenario"]),
+        .target(name: "BenchmarkSupport", dependencies: ["SimKernel", "MessagingEngine", "Stochastic", "Scenario"],
+                swiftSettings: simulationSettings),
         .executableTarget(name: "SluiceCLI", dependencies: [
             "Scenario", "Reporting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

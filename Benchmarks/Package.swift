@@ -11,22 +11,32 @@ let package = Package(
     dependencies: [
         // Named, so the product reference below does not depend on the folder the repository is in.
         .package(name: "Sluice", path: ".."),
-        // Only the malloc interposer trait: the default RuntimeInterposer trait pulls in a package
-        // that is not mirrored here.
-        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // The repository formerly called package-benchmark. Only the MallocInterposer trait: the
+        // default RuntimeInterposer trait pulls in swift-runtime-interposer, which this machine's
+        // package mirror does not have.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .executableTarget(
             name: "SluiceBenchmarks",
             dependencies: [
-                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "BenchmarkSupport", package: "Sluice"),
-                .product(name: "SluiceEngine", package: "Sluice"),
             ],
             path: "Benchmarks/SluiceBenchmarks",
             plugins: [
-                .plugin(name: "BenchmarkPlugin", package: "package-benchmark"),
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
+        ),
+        // Runs one benchmark body once, for instruction counts under valgrind (README.md).
+        // The benchmark plugin takes every executable target whose folder sits in a folder named
+        // Benchmarks for a benchmark, and this package's own folder is named Benchmarks: hence Tools/.
+        .executableTarget(
+            name: "InstructionCounts",
+            dependencies: [
+                .product(name: "BenchmarkSupport", package: "Sluice"),
+            ],
+            path: "Tools/InstructionCounts"
         ),
     ]
 )

@@ -15,7 +15,9 @@ public final class Queue: TimerTarget {
     public let configuration: QueueConfiguration
     /// Distinguishes this queue's receipt handles from every other queue's.
     public let token: Int
-    public weak var observer: QueueObserver?
+    /// Not reference-counted: the observer (the world that owns the queue) outlives the queue's
+    /// events. A weak reference cost a side-table lookup on every notification.
+    public unowned(unsafe) var observer: QueueObserver?
 
     @usableFromInline let clock: Clock
     @usableFromInline let timers: TimerScheduling

@@ -9,11 +9,35 @@ import BenchmarkSupport
 // and for the scenario per simulated message (1 inner iteration = about one message sent).
 let benchmarks: @Sendable () -> Void = {
     let metrics: [BenchmarkMetric] = [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal]
+    // Tolerances for `thresholds check` (against the p90 values under Thresholds/) and for
+    // `baseline check`. Allocation counts are per outer iteration (1,000 holds or cycles, or one
+    // replication of about 10⁶ messages): the harness itself allocates a few, and a replication's
+    // count varies by a few hundred between runs, while one new allocation per hold or message adds
+    // 1,000 or 10⁶. Times come from a shared 2-core machine, so only a change of half again is
+    // reported, and Thresholds/ keeps no times (README.md).
+    let timeTolerance = BenchmarkThresholds(relative: [.p90: 50])
+    let tolerances: [BenchmarkMetric: BenchmarkThresholds] = [
+        .wallClock: timeTolerance,
+        .throughput: timeTolerance,
+        simulatedMessagesPerSecond: timeTolerance,
+        .peakMemoryResident: BenchmarkThresholds(relative: [.p90: 20]),
+        .mallocCountTotal: BenchmarkThresholds(absolute: [.p90: 100]),
+    ]
+    // package-benchmark warns about a tolerance for a metric a benchmark does not measure.
+    func thresholds(_ metrics: [BenchmarkMetric]) -> [BenchmarkMetric: BenchmarkThresholds] {
+        tolerances.filter { metrics.contains($0.key) }
+    }
+    let scenarioMetrics: [BenchmarkMetric] = [.wallClock, .peakMemoryResident, .mallocCountTotal, simulatedMessagesPerSecond]
+    var scenarioThresholds = thresholds(scenarioMetrics)
+    scenarioThresholds[.mallocCountTotal] = BenchmarkThresholds(relative: [.p90: 1])
 
-    for pending in [1_000, 100_000, 1_000_000] {
+    // Names without spaces or slashes: `thresholds update` writes a file named after the benchmark
+    // with spaces turned into underscores, and `thresholds check` looks for it under the name as is.
+    for (pending, label) in [(1_000, "1K"), (100_000, "100K"), (1_000_000, "1M")] {
         Benchmark(
-            "Kernel hold, \(pending) pending",
-            configuration: .init(metrics: metrics, scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 100_000),
+            "KernelHold_\(label)_pending",
+            configuration: .init(metrics: metrics, scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 100_000,
+                                 thresholds: thresholds(metrics)),
             closure: { benchmark, model in
                 // One inner iteration is one hold.
                 blackHole(model.hold(operations: benchmark.scaledIterations.count))
@@ -27,8 +51,9 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark(
-        "Queue send-receive-delete cycle",
-        configuration: .init(metrics: metrics, scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 100_000),
+        "QueueCycle_send_receive_delete",
+        configuration: .init(metrics: metrics, scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 100_000,
+                             thresholds: thresholds(metrics)),
         closure: { benchmark, cycle in
             // One inner iteration is one message sent, received and deleted.
             blackHole(cycle.run(messages: benchmark.scaledIterations.count))
@@ -40,20 +65,27 @@ let benchmarks: @Sendable () -> Void = {
         })
 
     Benchmark(
-        "M/M/1 scenario, 1M messages",
-        configuration: .init(metrics: metrics, warmupIterations: 1, scalingFactor: .mega, maxDuration: .seconds(30), maxIterations: 10),
+        "ScenarioMM1_1M_messages",
+        configuration: .init(metrics: scenarioMetrics, warmupIterations: 1, scalingFactor: .mega, maxDuration: .seconds(30),
+                             maxIterations: 10, thresholds: scenarioThresholds),
         closure: { benchmark, model in
             // One outer iteration is a whole replication sending about 10⁶ messages, so the scaled
-            // throughput reads as simulated messages per wall-clock second.
+            // wall clock reads as nanoseconds per simulated message. package-benchmark rounds its
+            // throughput to whole iterations per second (0 here), so the rate is measured directly.
+            let clock = ContinuousClock()
+            let start = clock.now
             let result = ScenarioBenchmark.run(model)
+            let elapsed = start.duration(to: clock.now)
             precondition(result.messagesDeleted == result.messagesSent && result.messagesLost == 0,
                          "the M/M/1 benchmark lost messages: \(result)")
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            benchmark.measurement(simulatedMessagesPerSecond, Int(Double(result.messagesSent) / seconds))
             blackHole(result)
         },
         setup: {
-            ScenarioBenchmark.mm1Model(messages: benchmarkMessagesMM1)
+            ScenarioBenchmark.mm1Model(messages: 1_000_000)
         })
 }
 
-/// Messages the M/M/1 benchmark sends per replication; the `.mega` scaling factor assumes 10⁶.
-let benchmarkMessagesMM1 = 1_000_000
+/// Messages sent per second of wall clock by a whole replication, checker and metrics included.
+let simulatedMessagesPerSecond = BenchmarkMetric.custom("Simulated messages / s", polarity: .prefersLarger, useScalingFactor: false)

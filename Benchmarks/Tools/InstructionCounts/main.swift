@@ -1,0 +1,36 @@
+import BenchmarkSupport
+import Foundation
+
+// Runs one benchmark body once, for `valgrind --tool=callgrind`, whose instruction counts do not
+// depend on what else the machine is doing. Run each body at two sizes and divide the difference
+// in instructions by the difference in work: that cancels the fill, the setup and process start.
+//
+//   instruction-counts hold <pending> <holds>
+//   instruction-counts queue <messages>
+//   instruction-counts mm1 <messages>
+
+let usage = "usage: instruction-counts hold <pending> <holds> | queue <messages> | mm1 <messages>"
+let arguments = Array(CommandLine.arguments.dropFirst())
+func count(_ index: Int) -> Int {
+    guard index < arguments.count, let value = Int(arguments[index]), value >= 0 else {
+        print(usage)
+        exit(2)
+    }
+    return value
+}
+
+switch arguments.first {
+case "hold":
+    let model = HoldModel(pending: max(1, count(1)))
+    let result = model.hold(operations: count(2))
+    print("holds \(result.eventsRun) final \(result.finalInstant) pending \(result.pendingCount)")
+case "queue":
+    let result = QueueCycle().run(messages: count(1))
+    print("deleted \(result.messagesDeleted) timers fired \(result.timersFired) virtual \(result.now)")
+case "mm1":
+    let result = ScenarioBenchmark.mm1(messages: max(1, count(1)))
+    print("sent \(result.messagesSent) deleted \(result.messagesDeleted) lost \(result.messagesLost) events \(result.eventsRun) end \(result.endReason)")
+default:
+    print(usage)
+    exit(2)
+}

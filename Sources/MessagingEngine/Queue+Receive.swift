@@ -95,6 +95,7 @@ extension Queue {
     /// Takes up to `limit` visible messages in the order they became visible and puts them in flight.
     func takeVisible(upTo limit: Int, visibilityTimeout: Span) -> [ReceivedMessage] {
         var taken: [ReceivedMessage] = []
+        taken.reserveCapacity(Swift.min(limit, visibleCount))
         let now = clock.now
         while taken.count < limit, inFlightCount < configuration.inFlightMax, let entry = visibleOrder.popFirst() {
             let slot = Int(entry.slot)

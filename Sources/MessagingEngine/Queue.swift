@@ -39,6 +39,7 @@ public final class Queue: TimerTarget {
     /// Long polls completed during the current call, told to their requesters when it ends.
     @usableFromInline var completions: [Completion] = []
     @usableFromInline var completionsPending = false
+    @usableFromInline var completionsBeingDelivered: [Completion] = []
 
     public internal(set) var visibleCount = 0
     public internal(set) var inFlightCount = 0
@@ -174,11 +175,13 @@ public final class Queue: TimerTarget {
 
     func deliverCompletions() {
         completionsPending = false
-        let done = completions
-        completions.removeAll(keepingCapacity: true)
-        for completion in done {
+        // Swapped with a spare rather than copied, so telling requesters allocates nothing; a
+        // requester calling back into the queue appends to the fresh `completions`.
+        swap(&completions, &completionsBeingDelivered)
+        for completion in completionsBeingDelivered {
             completion.requester.receiveCompleted(completion.id, messages: completion.messages)
         }
+        completionsBeingDelivered.removeAll(keepingCapacity: true)
     }
 
     /// The IDs of messages still stored (visible, in flight or delayed), in send order.

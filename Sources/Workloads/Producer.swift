@@ -146,8 +146,9 @@ public final class Producer: TimerTarget {
 
     func flush() {
         guard !buffer.isEmpty else { return }
+        // Handed over whole; the next message starts a new buffer (keeping capacity would copy).
         let batch = buffer
-        buffer.removeAll(keepingCapacity: true)
+        buffer = []
         lingerArmed = false
         batchesSent += 1
         send(batch, attempt: 1)

@@ -61,7 +61,8 @@ extension Queue {
         let now = clock.now
         let deadline = now + visibilityTimeout
         let limit = record.firstReceivedAt + QueueConfiguration.visibilityTimeoutMax
-        guard deadline <= limit else {
+        // A timeout of 0 shortens the deadline whatever the time; only an extension can pass the limit.
+        guard deadline <= limit || visibilityTimeout == .zero else {
             return .rejected(.invalidParameterValue(
                 "the visibility deadline would pass 12h after the message's first receive (\((limit - now).seconds)s remain)"))
         }

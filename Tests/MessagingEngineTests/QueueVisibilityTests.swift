@@ -118,6 +118,21 @@ import Testing
         #expect(world.log.events == [.visibilityLapsed(message.messageId, receiveCount: 1, at: Instant(seconds: 100) + .hours(12))])
     }
 
+    @Test func aVisibilityTimeoutOfZeroIsAcceptedEvenPastTwelveHoursAfterTheFirstReceive() throws {
+        let world = World()
+        world.send()
+        let first = try world.receiveOne(visibilityTimeout: .hours(12))
+        world.advance(by: .hours(12) - Span(nanoseconds: 1))
+        #expect(world.changeVisibility(first, to: .hours(12)) != .changed, "an extension past the limit is refused")
+        world.advance(by: Span(nanoseconds: 1))
+        let second = try world.receiveOne(visibilityTimeout: .seconds(30))
+        world.advance(by: .seconds(10))
+        // The second receive is now more than 12 h after the first; making it visible at once is allowed.
+        #expect(world.changeVisibility(second, to: .zero) == .changed)
+        world.settle()
+        #expect(world.counts == [1, 0, 0])
+    }
+
     @Test func changeMessageVisibilityOutsideZeroToTwelveHoursIsRejected() throws {
         let world = World()
         world.send()

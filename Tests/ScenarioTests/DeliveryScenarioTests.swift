@@ -120,4 +120,15 @@ import Testing
             #expect(r.elapsed < 32, "replication \(r.index) ended at \(r.elapsed)s")
         }
     }
+
+    /// An event budget bounds every run; a run stopped by it says so, and what it had not finished
+    /// is still queued, not lost.
+    @Test func eventBudgetStopsARunAndSaysSo() throws {
+        let text = minimalScenario + "\nreplications: 1\neventBudget: 40\n"
+        let report = ScenarioRunner.run(try ScenarioDecoder.decode(text, file: "t"))
+        #expect(report.replicationSummaries[0].endReason == "eventBudget")
+        #expect(report.replicationSummaries[0].elapsed < 10)
+        #expect(report.delivery.lost == 0)
+        #expect(report.delivery.sent == report.delivery.deliveredOnce + report.delivery.queued)
+    }
 }

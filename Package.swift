@@ -53,8 +53,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "StochasticTests", dependencies: ["Stochastic"]),
-        .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
-        .testTarget(name: "MessagingEngineTests", dependencies: ["MessagingEngine", "SimKernel"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SimKernelTests", dependencies: ["SimKernel", "TestSupport"]),
+        .testTarget(name: "MessagingEngineTests", dependencies: ["MessagingEngine", "SimKernel", "TestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Stochastic", "SimKernel", "MessagingEngine"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "MessagingEngine", "SimKernel"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Verification", "Stochastic", "MessagingEngine", "SimKernel"]),

@@ -1,3 +1,4 @@
+import TestSupport
 import MessagingEngine
 import SimKernel
 import Testing

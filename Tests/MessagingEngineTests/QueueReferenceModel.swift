@@ -194,7 +194,7 @@ struct QueueReferenceModel {
         if timeout < .zero || timeout > .seconds(12 * 3600) { return "rejected InvalidParameterValue" }
         guard var message = messages[handle.messageID], message.state == .inFlight else { return "rejected MessageNotInflight" }
         if message.receiveCount != handle.receiveCount { return "rejected ReceiptHandleIsInvalid" }
-        if now + timeout > message.firstReceivedAt! + .seconds(12 * 3600) {
+        if timeout > .zero, now + timeout > message.firstReceivedAt! + .seconds(12 * 3600) {
             cover("visibility change past 12 h after the first receive")
             return "rejected InvalidParameterValue"
         }

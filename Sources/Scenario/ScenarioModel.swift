@@ -41,7 +41,11 @@ public struct ScenarioModel: Sendable {
     public static let defaultSeed: UInt64 = 42
     public static let defaultReplications = 10
     public static let defaultSampleInterval = Span.seconds(10)
-    public static let defaultEventBudget = 2_000_000_000
+    /// About 18 million messages when they flow (2 to 3 events each) and a minute of wall clock per
+    /// replication. In the worst case, every event a message left waiting in the queue (about 230
+    /// bytes each), it is 9 GB: a typo such as a rate of 4e9/s ends with a report that says
+    /// `eventBudget`, not with the machine out of memory.
+    public static let defaultEventBudget = 40_000_000
 }
 
 /// The keys each part of a scenario file accepts. The decoder rejects any other key, and a test

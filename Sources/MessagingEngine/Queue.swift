@@ -15,8 +15,9 @@ public final class Queue: TimerTarget {
     public let configuration: QueueConfiguration
     /// Distinguishes this queue's receipt handles from every other queue's.
     public let token: Int
-    /// Not reference-counted: the observer (the world that owns the queue) outlives the queue's
-    /// events. A weak reference cost a side-table lookup on every notification.
+    /// Not reference-counted: whoever sets an observer must keep it alive while the queue runs (a
+    /// `World` owns its queues and observes them). A weak reference cost a side-table lookup on
+    /// every notification.
     public unowned(unsafe) var observer: QueueObserver?
 
     @usableFromInline let clock: Clock
@@ -36,7 +37,7 @@ public final class Queue: TimerTarget {
     @usableFromInline var waiters = Deque<Waiter>()
     @usableFromInline var nextWaiterID: UInt64 = 0
     @usableFromInline var nextMessageNumber = 0
-    /// Long polls completed during the current call, told to their requesters when it ends.
+    /// Long polls served and not yet told; a timer at the same instant tells their requesters.
     @usableFromInline var completions: [Completion] = []
     @usableFromInline var completionsPending = false
     @usableFromInline var completionsBeingDelivered: [Completion] = []

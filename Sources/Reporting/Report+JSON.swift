@@ -13,7 +13,7 @@ extension LatencySummary {
         var members: [(String, JSONValue)] = mean.map { [("mean", .number($0.mean)), ("ci95", .array([.number($0.low), .number($0.high)])), ("n", .int($0.n)), ("method", .string($0.method))] }
             ?? [("mean", .null), ("ci95", .null), ("n", .int(0))]
         members += [("p50", .number(p50)), ("p90", .number(p90)), ("p99", .number(p99)), ("p999", .number(p999)),
-                    ("max", .number(max)), ("count", .int(count))]
+                    ("max", .number(max)), ("count", .int(count)), ("mser5Truncation", .int(mser5Truncation))]
         return .object(members)
     }
 }

@@ -50,6 +50,11 @@ extension Report {
                 out += "| \(Format.seconds(l.p99)) | \(Format.seconds(l.p999)) | \(Format.seconds(l.max)) | \(l.count) |\n"
             }
             out += "\n"
+            let perReplication = replications > 0 ? q.queueWait.count / replications : 0
+            if q.queueWait.mser5Truncation > 0, perReplication > 0 {
+                out += "Warm-up: MSER-5 would drop the first \(q.queueWait.mser5Truncation) of about \(perReplication) queue waits per "
+                out += "replication (median); if that is a large share, set a longer `warmup:`.\n\n"
+            }
             out += "Totals over all replications: \(q.messagesSent) sent, \(q.messagesReceived) received, \(q.messagesDeleted) deleted, "
             out += "\(q.requests) requests (\(q.emptyReceives) empty receives); largest visible depth \(q.visibleMax).\n\n"
             if !q.receiveCounts.isEmpty {

@@ -33,6 +33,9 @@ public struct LatencySummary: Sendable, Equatable {
     public var p999: Double
     public var max: Double
     public var count: Int
+    /// Leading observations (per replication, median) that MSER-5 would delete as warm-up; 0 when
+    /// the series shows no initial transient. Compare with `count / replications`.
+    public var mser5Truncation: Int
 }
 
 public struct ThroughputSummary: Sendable, Equatable {

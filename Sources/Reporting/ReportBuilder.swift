@@ -83,7 +83,16 @@ public enum ReportBuilder {
             p99: count > 0 ? seconds(merged.valueAtPercentile(99)) : 0,
             p999: count > 0 ? seconds(merged.valueAtPercentile(99.9)) : 0,
             max: count > 0 ? seconds(merged.max) : 0,
-            count: count)
+            count: count,
+            mser5Truncation: mser5Truncation(series))
+    }
+
+    /// How many leading observations MSER-5 would delete as warm-up, as the median over the
+    /// replications (the lower middle one for an even count): a share near half the observations
+    /// says the run never settled.
+    static func mser5Truncation(_ series: [LatencySeries]) -> Int {
+        let truncations = series.map { Statistics.mser5WarmupLength($0.values.map(Double.init)) }.sorted()
+        return truncations.isEmpty ? 0 : truncations[(truncations.count - 1) / 2]
     }
 
     static func queueReport(_ all: [QueueObservations], replications: [ReplicationObservations]) -> QueueReport {

@@ -41,3 +41,36 @@ import Testing
         #expect(wait.halfWidth < 0.05 * theory, "interval too wide to be a test: ±\(wait.halfWidth)")
     }
 }
+
+@Suite struct WarmupDetectionTests {
+    static func scenario(schedule: String) -> String {
+        """
+        name: transient
+        duration: 3h
+        replications: 3
+        queues:
+          - name: q
+            visibilityTimeout: 1h
+        producers:
+          - name: p
+            target: queue/q
+            arrivals: poisson(rate=0.5/s)
+        \(schedule)
+        consumers:
+          - name: c
+            source: queue/q
+            processing: exponential(mean=1s)
+        """
+    }
+
+    /// A backlog built in the first ten minutes and drained afterwards is an initial transient:
+    /// MSER-5 must want to cut a good part of it; a steady low load has none to speak of.
+    @Test func anInitialBacklogIsDetectedAsWarmup() throws {
+        let backlog = Self.scenario(schedule: "    schedule:\n      - { from: 0s, rate: 1.5/s }\n      - { from: 10m, rate: 0.5/s }")
+        let transient = ScenarioRunner.run(try ScenarioDecoder.decode(backlog, file: "t")).queues[0].queueWait
+        let steady = ScenarioRunner.run(try ScenarioDecoder.decode(Self.scenario(schedule: ""), file: "t")).queues[0].queueWait
+        // The backlog phase sends about 0.9k messages per replication, out of about 5.9k.
+        #expect(transient.mser5Truncation > 500, "MSER-5 kept the backlog: \(transient.mser5Truncation)")
+        #expect(steady.mser5Truncation < transient.mser5Truncation / 4, "steady \(steady.mser5Truncation)")
+    }
+}

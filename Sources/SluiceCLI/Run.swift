@@ -31,7 +31,7 @@ struct Run: ParsableCommand {
     @Option(help: "Output folder (default: reports/<scenario file name>).")
     var out: String?
 
-    @Flag(help: "No progress line.")
+    @Flag(help: "Nothing on standard error but errors: no progress line, no summary.")
     var quiet = false
 
     @Flag(help: "Exit with status 2 when the checker finds a delivery-guarantee violation.")

@@ -68,7 +68,11 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
         case .idle, .reachedLimit: endReason = "drainLimit"
         }
         sample()
-        return observe(endReason: endReason)
+        let observations = observe(endReason: endReason)
+        // A fault's pending closure (a restart after the end, say) holds the fault injector, which
+        // holds the scheduler: dropping what is left lets the whole world be freed.
+        scheduler.discardPendingEvents()
+        return observations
     }
 
     public func timerFired(code: Int, payload: Int) {

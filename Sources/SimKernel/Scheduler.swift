@@ -91,8 +91,14 @@ public final class Scheduler: Clock, TimerScheduling {
         }
     }
 
-    deinit {
+    deinit { discardPendingEvents() }
+
+    /// Drops every pending event without running it. A world calls this when its run is over:
+    /// a closure event still pending may hold the very objects that hold the scheduler, and
+    /// dropping it breaks that cycle.
+    public func discardPendingEvents() {
         while let event = events.popMin() { releaseIfClosure(event) }
+        cancelled.removeAll()
     }
 
     /// Cancels an event that has not run yet; cancelling one that has run, or an unknown ID, does nothing.

@@ -304,3 +304,29 @@ func at(_ nanoseconds: Int64) -> Instant { Instant(nanoseconds: nanoseconds) }
         #expect(scheduler.now == at(20))
     }
 }
+
+@Suite struct SchedulerLifetimeTests {
+    final class Holder {
+        var scheduler: Scheduler?
+    }
+
+    /// A pending closure that holds an object holding the scheduler is a reference cycle; dropping
+    /// the pending events breaks it.
+    @Test func discardingPendingEventsFreesWhatTheirClosuresHeld() {
+        weak var watched: Holder?
+        do {
+            let scheduler = Scheduler()
+            let holder = Holder()
+            holder.scheduler = scheduler
+            watched = holder
+            scheduler.schedule(at: Instant(seconds: 10)) { _ = holder }
+            scheduler.schedule(at: Instant(seconds: 1)) {}
+            scheduler.run(until: Instant(seconds: 5))
+            #expect(scheduler.pendingCount == 1)
+            scheduler.discardPendingEvents()
+            #expect(scheduler.pendingCount == 0)
+            #expect(scheduler.step() == false)
+        }
+        #expect(watched == nil)
+    }
+}

@@ -68,34 +68,22 @@ import Verification
         #expect(violation.detail.contains("1 delete(s) came with a stale receipt handle"))
     }
 
-    @Test func aProcessingFailureIsTheCauseOfTheRedeliveryThatFollows() {
+    /// A failure or a crash comes before the lapse it causes, so it, not the lapse, is the first cause.
+    @Test(arguments: [RedeliveryCause.processingFailed, .consumerCrashed])
+    func anAbandonmentIsTheCauseOfTheRedeliveryThatFollows(cause: RedeliveryCause) {
         var ledger = ledgerWithOneSend()
         ledger.recordReceive(m0, at: seconds(2))
-        ledger.recordProcessingFailed(m0)
-        // The failed message waits out its timeout: the lapse comes second and is not the first cause.
+        if cause == .processingFailed { ledger.recordProcessingFailed(m0) } else { ledger.recordCrash(m0) }
         ledger.recordVisibilityLapse(m0)
         ledger.recordReceive(m0, at: seconds(32))
         ledger.recordProcessed(m0)
         ledger.recordDelete(m0, result: .deleted(m0), at: seconds(33))
         let result = DeliveryChecker.check(ledger, storedAtEnd: [])
         #expect(result.fates == [.duplicated: 1])
-        #expect(result.duplicatedBy == [.processingFailed: 1])
+        #expect(result.duplicatedBy == [cause: 1])
         #expect(result.violations.isEmpty)
-    }
-
-    @Test func aConsumerCrashIsTheCauseOfTheRedeliveryThatFollows() {
-        var ledger = ledgerWithOneSend()
-        ledger.recordReceive(m0, at: seconds(2))
-        ledger.recordCrash(m0)
-        ledger.recordVisibilityLapse(m0)
-        ledger.recordReceive(m0, at: seconds(32))
-        ledger.recordProcessed(m0)
-        ledger.recordDelete(m0, result: .deleted(m0), at: seconds(33))
-        let result = DeliveryChecker.check(ledger, storedAtEnd: [])
-        #expect(result.fates == [.duplicated: 1])
-        #expect(result.duplicatedBy == [.consumerCrashed: 1])
-        #expect(result.violations.isEmpty)
-        #expect(ledger.entries[0].crashes == 1)
+        #expect(ledger.entries[0].processingFailures == (cause == .processingFailed ? 1 : 0))
+        #expect(ledger.entries[0].crashes == (cause == .consumerCrashed ? 1 : 0))
     }
 
     @Test func aFailedDeleteIsTheCauseOfTheRedeliveryAndTheSecondProcessingIsAViolation() throws {

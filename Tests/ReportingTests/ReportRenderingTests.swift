@@ -165,4 +165,25 @@ import Testing
             """
         #expect(report.depthCSV == expected)
     }
+
+    /// A name with a comma or a quote stays one CSV field (RFC 4180 quoting).
+    @Test func csvFieldsWithCommasOrQuotesAreQuoted() {
+        var replications = demoReplications()
+        for index in replications.indices { replications[index].queues[0].name = "a,\"b\"" }
+        let built = ReportBuilder.build(demoRun, replications: replications)
+        #expect(built.summaryCSV.split(separator: "\n")[1].hasPrefix("\"a,\"\"b\"\"\",standard,"))
+        #expect(built.depthCSV.split(separator: "\n")[1] == "0,\"a,\"\"b\"\"\",0,0,0,0")
+    }
+
+    /// The unit is chosen after rounding: nothing reads "1000.0 µs" or "59m 60.000s".
+    @Test func latenciesAtUnitEdgesRoundIntoTheLargerUnit() {
+        var replications = demoReplications()
+        replications[0].faults = [
+            FaultEntry(kind: "crash", target: "t", from: 0.00099996, to: 3599.9996, detail: "edges"),
+            FaultEntry(kind: "crash", target: "t", from: 0.99996, to: 59.9996, detail: "edges"),
+        ]
+        let markdown = ReportBuilder.build(demoRun, replications: replications).markdown
+        #expect(markdown.contains("| crash | t | 1.0 ms | 1h 0m 0.000s | edges |"), "\(markdown)")
+        #expect(markdown.contains("| crash | t | 1.000 s | 1m 0.000s | edges |"))
+    }
 }

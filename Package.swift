@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -34,6 +35,8 @@ let package = Package(
         .target(name: "MessagingEngine", dependencies: [
             "SimKernel",
             .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "HeapModule", package: "swift-collections"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: simulationSettings),
         .target(name: "Workloads", dependencies: ["Stochastic", "SimKernel", "MessagingEngine"], swiftSettings: simulationSettings),
         .target(name: "Verification", dependencies: ["MessagingEngine"], swiftSettings: simulationSettings),

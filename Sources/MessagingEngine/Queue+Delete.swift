@@ -6,6 +6,8 @@ extension Queue {
     /// as AWS does; so is a handle of a message already deleted or expired.
     public func deleteMessage(_ handle: ReceiptHandle) -> DeleteMessageResult {
         counters.deleteRequests += 1
+        counters.billedRequests += 1
+        if isFifo, let refusal = throttle(.delete, group: nil) { return .rejected(refusal) }
         let result = delete(handle)
         finishCall()
         return result
@@ -14,7 +16,9 @@ extension Queue {
     /// DeleteMessageBatch: up to 10 handles; each entry succeeds or fails alone.
     public func deleteMessageBatch(_ handles: [ReceiptHandle]) -> BatchResult<DeleteMessageResult> {
         counters.deleteRequests += 1
+        counters.billedRequests += 1
         if let problem = Self.batchProblem(count: handles.count, bytes: 0) { return .rejected(problem) }
+        if isFifo, let refusal = throttle(.delete, group: nil) { return .rejected(refusal) }
         let results = handles.map(delete)
         finishCall()
         return .entries(results)
@@ -31,14 +35,8 @@ extension Queue {
         }
         // The current handle deletes the message whatever its state: in flight, or visible again
         // after its timeout lapsed without anyone receiving it since.
-        switch record.state {
-        case .inFlight: inFlightCount -= 1
-        case .visible: visibleCount -= 1
-        case .delayed: delayedCount -= 1
-        case .free: preconditionFailure("unreachable: free records were handled above")
-        }
         counters.messagesDeleted += 1
-        freeSlot(handle.slot)
+        remove(slot: handle.slot)
         return .deleted(record.messageId)
     }
 
@@ -46,6 +44,8 @@ extension Queue {
     /// lie more than 12 hours after the message's first receive. A timeout of 0 makes it visible now.
     public func changeMessageVisibility(_ handle: ReceiptHandle, visibilityTimeout: Span) -> ChangeVisibilityResult {
         counters.changeVisibilityRequests += 1
+        counters.billedRequests += 1
+        if isFifo, let refusal = throttle(.changeVisibility, group: nil) { return .rejected(refusal) }
         if let problem = handleProblem(handle) { return .rejected(problem) }
         guard visibilityTimeout >= .zero, visibilityTimeout <= QueueConfiguration.visibilityTimeoutMax else {
             return .rejected(.invalidParameterValue("VisibilityTimeout must be between 0 and 43200 seconds (12h)"))

@@ -10,6 +10,8 @@ extension Queue {
         case .retentionList: retentionListDue()
         case .visibilityList: visibilityListDue()
         case .waitList: waitListDue()
+        case .retentionEnded: retentionEnded(SlotStamp(packed: payload))
+        case .moveTaskStep: moveTaskStep()
         case nil: preconditionFailure("unknown queue timer code \(code)")
         }
     }
@@ -28,6 +30,7 @@ extension Queue {
         // Deleted, expired, or its deadline changed since this timer was set: nothing to do.
         guard records[slot].state == .inFlight, records[slot].visibilityStamp == entry.stamp else { return }
         inFlightCount -= 1
+        if isFifo { groups[Int(records[slot].group)].inFlight -= 1 }
         counters.visibilityLapses += 1
         makeVisible(slot: entry.slot)
         let record = records[slot]
@@ -75,19 +78,24 @@ extension Queue {
         while let head = retentionDeadlines.first, head.at <= now || !isStored(head.entry) {
             retentionDeadlines.removeFirst()
             guard isStored(head.entry) else { continue }
-            let record = records[Int(head.entry.slot)]
-            switch record.state {
-            case .visible: visibleCount -= 1
-            case .inFlight: inFlightCount -= 1
-            case .delayed: delayedCount -= 1
-            case .free: preconditionFailure("unreachable: isStored excludes free records")
-            }
-            counters.messagesExpired += 1
-            freeSlot(head.entry.slot)
-            observer?.queue(self, didObserve: .expired(record.messageId, tag: record.tag, at: now))
+            expire(slot: head.entry.slot, at: now)
         }
         setTimer(for: retentionDeadlines, code: .retentionList)
         finishCall()
+    }
+
+    /// The retention of a message moved here with an earlier enqueue time has run out.
+    func retentionEnded(_ entry: SlotStamp) {
+        guard isStored(entry) else { return }
+        expire(slot: entry.slot, at: clock.now)
+        finishCall()
+    }
+
+    func expire(slot: Int32, at now: Instant) {
+        let record = records[Int(slot)]
+        counters.messagesExpired += 1
+        remove(slot: slot)
+        observer?.queue(self, didObserve: .expired(record.messageId, tag: record.tag, at: now))
     }
 
     /// Makes visible again every received message whose deadline has passed.

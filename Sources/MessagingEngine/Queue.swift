@@ -1,7 +1,15 @@
+import Crypto
 import DequeModule
+import HeapModule
 import SimKernel
 
-/// An SQS standard queue as a passive state machine.
+/// Uniform draws in [0, 1) for the queue's best-effort behaviour (short-poll sampling, spurious
+/// duplicates, reordering). The world passes a named random stream; the engine knows no generator.
+public protocol EngineRandomness: AnyObject {
+    func uniform() -> Double
+}
+
+/// An SQS queue, standard or FIFO, as a passive state machine.
 ///
 /// Calls come in, results go out; the queue keeps time only through the `Clock` and wakes itself
 /// only through `TimerScheduling`, so the same code runs under the simulation kernel and under the
@@ -42,6 +50,39 @@ public final class Queue: TimerTarget {
     @usableFromInline var completionsPending = false
     @usableFromInline var completionsBeingDelivered: [Completion] = []
 
+    // MARK: FIFO state (empty on a standard queue)
+    /// Groups that hold a stored message or one in flight, by MessageGroupId. A group is forgotten
+    /// when it has neither, so memory follows the messages in the queue, not the groups ever seen.
+    @usableFromInline var groupIndexByID: [String: Int32] = [:]
+    @usableFromInline var groups: [MessageGroup] = []
+    @usableFromInline var freeGroups: [Int32] = []
+    /// Groups that can deliver (nothing in flight, head visible), oldest head message first: a
+    /// receive scans the queue in send order for the first message of an unblocked group.
+    @usableFromInline var availableGroups = Heap<AvailableGroup>()
+    /// Which message numbers are stored, for the 120,000-message scan window.
+    var scanWindow: ScanWindow
+    /// Deduplication IDs seen within the interval, with the ID of the copy that was enqueued.
+    var deduplication: [DeduplicationKey: DeduplicationEntry] = [:]
+    var deduplicationDeadlines = DeadlineList<DeduplicationKey>()
+    var receiveAttempts: [String: ReceiveAttempt] = [:]
+    var receiveAttemptDeadlines = DeadlineList<String>()
+    /// FIFO transaction quotas, per action and (high-throughput mode) per group.
+    var transactionWindows: [TransactionWindow] = Array(repeating: TransactionWindow(), count: QueueAction.allCases.count)
+    var groupTransactionWindows: [String: TransactionWindow] = [:]
+    /// The group a receive is walking; its bookkeeping waits until the walk ends.
+    var groupBeingTaken: Int32 = -1
+
+    // MARK: Dead letters and housekeeping
+    /// The queue the redrive policy sends messages to; set by whoever builds the queues.
+    public unowned(unsafe) var deadLetterQueue: Queue?
+    /// Queues whose redrive policy names this one, by token: where a move task sends messages back.
+    public internal(set) var deadLetterSources: [Int: Queue] = [:]
+    var moveTask: MoveTask? = nil
+    var lastPurge: Instant? = nil
+    /// Draws for the best-effort knobs; required only when one of them is on.
+    public var randomness: EngineRandomness?
+    let usesPartitions: Bool
+
     public internal(set) var visibleCount = 0
     public internal(set) var inFlightCount = 0
     public internal(set) var delayedCount = 0
@@ -53,6 +94,25 @@ public final class Queue: TimerTarget {
         self.token = token
         self.clock = clock
         self.timers = timers
+        scanWindow = ScanWindow(size: configuration.fifoScanWindow)
+        usesPartitions = configuration.partitions > 1
+    }
+
+    public var isFifo: Bool { configuration.isFifo }
+
+    /// Makes `target` this queue's dead-letter queue. The two must be of the same type and the
+    /// target's RedriveAllowPolicy must allow this queue; the reason is returned otherwise.
+    public func setDeadLetterQueue(_ target: Queue) -> String? {
+        if target === self { return "a queue cannot be its own dead-letter queue" }
+        if target.isFifo != isFifo {
+            return "the dead-letter queue of a \(configuration.typeName) queue must be \(configuration.typeName) too; \(target.configuration.name) is \(target.configuration.typeName)"
+        }
+        if !target.configuration.redriveAllowPolicy.allows(source: configuration.name) {
+            return "\(target.configuration.name)'s redriveAllowPolicy does not allow \(configuration.name) as a source"
+        }
+        deadLetterQueue = target
+        target.deadLetterSources[token] = self
+        return nil
     }
 
     /// Messages stored: visible, in flight and delayed.
@@ -60,27 +120,50 @@ public final class Queue: TimerTarget {
 
     // MARK: SendMessage
 
+    /// Requests a call of `bytes` payload is billed as: one per started 64 KiB, at least one.
+    @inlinable public static func billedRequests(payloadBytes bytes: Int) -> Int { Swift.max(1, (bytes + 65_535) / 65_536) }
+
     public func sendMessage(_ request: SendMessageRequest) -> SendMessageResult {
         counters.sendRequests += 1
+        counters.billedRequests += Self.billedRequests(payloadBytes: request.sizeBytes)
+        if isFifo, let refusal = throttle(.send, group: request.messageGroupId) { return .rejected(refusal) }
         if let problem = validate(request) { return .rejected(problem) }
-        let id = enqueue(request)
+        let result = accept(request)
         finishCall()
-        return .sent(id)
+        return result
+    }
+
+    /// Enqueues a valid request, unless a FIFO queue has seen its deduplication ID within the interval.
+    func accept(_ request: SendMessageRequest) -> SendMessageResult {
+        if isFifo {
+            let key = deduplicationKey(request)
+            if let original = deduplicated(key) {
+                counters.messagesDeduplicated += 1
+                return .deduplicated(original)
+            }
+            let id = enqueue(request)
+            remember(key, id)
+            return .sent(id)
+        }
+        return .sent(enqueue(request))
     }
 
     /// SendMessageBatch: the batch limits apply to the whole call, then each entry succeeds or fails alone.
     public func sendMessageBatch(_ requests: [SendMessageRequest]) -> BatchResult<SendMessageResult> {
         counters.sendRequests += 1
-        if let problem = Self.batchProblem(count: requests.count, bytes: requests.reduce(0) { $0 + $1.sizeBytes }) {
+        let bytes = requests.reduce(0) { $0 + $1.sizeBytes }
+        counters.billedRequests += Self.billedRequests(payloadBytes: bytes)
+        if let problem = Self.batchProblem(count: requests.count, bytes: bytes) {
             return .rejected(problem)
         }
+        if isFifo, let refusal = throttle(.send, group: requests.first?.messageGroupId) { return .rejected(refusal) }
         var results: [SendMessageResult] = []
         results.reserveCapacity(requests.count)
         for request in requests {
             if let problem = validate(request) {
                 results.append(.rejected(problem))
             } else {
-                results.append(.sent(enqueue(request)))
+                results.append(accept(request))
             }
         }
         finishCall()
@@ -108,28 +191,51 @@ public final class Queue: TimerTarget {
         if let delay = request.delay, delay < .zero || delay > QueueConfiguration.delayMax {
             return .invalidParameterValue("DelaySeconds must be between 0 and 900")
         }
+        if isFifo { return validateFifo(request) }
+        if request.deduplicationId != nil {
+            return .invalidParameterValue("MessageDeduplicationId is valid only for FIFO queues")
+        }
         return nil
     }
 
     func enqueue(_ request: SendMessageRequest) -> MessageID {
+        var delay = request.delay ?? configuration.delay
+        if configuration.reorderWindow > .zero {
+            delay = delay + Span(seconds: configuration.reorderWindow.seconds * draw())
+        }
+        return store(tag: request.tag, sizeBytes: request.sizeBytes, sentAt: clock.now, delay: delay,
+                     group: isFifo ? request.messageGroupId : nil, poison: request.poison, origin: -1)
+    }
+
+    /// Stores a new message: sent by a caller, or moved here by a redrive or a move task.
+    /// `sentAt` is when its retention started, which a standard dead-letter queue keeps from the source.
+    func store(tag: UInt64, sizeBytes: Int, sentAt: Instant, delay: Span, group groupID: String?, poison: Bool,
+               origin: Int32) -> MessageID {
         let now = clock.now
         let id = MessageID(nextMessageNumber)
         nextMessageNumber += 1
         counters.messagesSent += 1
-        let delay = request.delay ?? configuration.delay
         let slot = allocateSlot()
         let allocation = records[Int(slot)].allocation
+        var group: Int32 = -1
+        if let groupID { group = joinGroup(groupID, slot: slot, allocation: allocation) }
         records[Int(slot)] = MessageRecord(
-            messageId: id, tag: request.tag, sizeBytes: request.sizeBytes, sentAt: now,
+            messageId: id, tag: tag, sizeBytes: sizeBytes, sentAt: sentAt,
             state: delay > .zero ? .delayed : .visible, allocation: allocation,
             // The stamp carries over from the slot's previous message, so that message's pending
             // visibility timer can never match the new one's.
-            visibilityStamp: records[Int(slot)].visibilityStamp)
+            visibilityStamp: records[Int(slot)].visibilityStamp, group: group, poison: poison, origin: origin)
+        if isFifo { scanWindow.insert(id.rawValue) }
         // Dropping deleted messages from the front keeps the list about as long as the queue.
         retentionDeadlines.dropStale { !isStored($0) }
-        let appended = retentionDeadlines.append(now + configuration.retention, SlotStamp(slot: slot, stamp: allocation))
-        precondition(appended, "retention deadlines are appended in send order")
-        setTimer(for: retentionDeadlines, code: .retentionList)
+        let entry = SlotStamp(slot: slot, stamp: allocation)
+        if retentionDeadlines.append(sentAt + configuration.retention, entry) {
+            setTimer(for: retentionDeadlines, code: .retentionList)
+        } else {
+            // A message moved here with its original enqueue time expires before later sends.
+            timers.schedule(at: Swift.max(now, sentAt + configuration.retention), target: self,
+                            code: TimerCode.retentionEnded.rawValue, payload: entry.packed)
+        }
         if delay > .zero {
             delayedCount += 1
             timers.schedule(at: now + delay, target: self, code: TimerCode.delayEnded.rawValue,
@@ -138,6 +244,14 @@ public final class Queue: TimerTarget {
             makeVisible(slot: slot)
         }
         return id
+    }
+
+    /// A uniform draw for a best-effort knob.
+    func draw() -> Double {
+        guard let randomness else {
+            preconditionFailure("queue \(configuration.name) uses a best-effort knob but was given no randomness")
+        }
+        return randomness.uniform()
     }
 
     func allocateSlot() -> Int32 {
@@ -154,12 +268,36 @@ public final class Queue: TimerTarget {
         freeSlots.append(slot)
     }
 
+    /// Takes a stored message out of the queue for good (deleted, expired, purged or moved):
+    /// adjusts the counts, frees its slot, and unblocks or forgets its FIFO group.
+    func remove(slot: Int32) {
+        let record = records[Int(slot)]
+        switch record.state {
+        case .inFlight: inFlightCount -= 1
+        case .visible: visibleCount -= 1
+        case .delayed: delayedCount -= 1
+        case .free: preconditionFailure("removing a free slot")
+        }
+        freeSlot(slot)
+        if isFifo {
+            scanWindow.remove(record.messageId.rawValue)
+            if record.group >= 0 {
+                if record.state == .inFlight { groups[Int(record.group)].inFlight -= 1 }
+                refreshGroup(record.group)
+            }
+        }
+    }
+
     /// Moves a stored message to the visible set and lets waiting long polls take it.
     func makeVisible(slot: Int32) {
         records[Int(slot)].visibilityStamp &+= 1
         records[Int(slot)].state = .visible
         visibleCount += 1
-        visibleOrder.append(SlotStamp(slot: slot, stamp: records[Int(slot)].visibilityStamp))
+        if isFifo {
+            refreshGroup(records[Int(slot)].group)
+        } else {
+            visibleOrder.append(SlotStamp(slot: slot, stamp: records[Int(slot)].visibilityStamp))
+        }
     }
 
     /// Ends a public call: serves waiting long polls and arranges for their requesters to be told.
@@ -205,16 +343,23 @@ public final class Queue: TimerTarget {
         precondition(inFlight == inFlightCount, "in-flight count \(inFlightCount) but \(inFlight) in-flight records")
         precondition(delayed == delayedCount, "delayed count \(delayedCount) but \(delayed) delayed records")
         precondition(freeSlots.count == records.count - visible - inFlight - delayed, "free list out of step")
-        let live = visibleOrder.filter { records[Int($0.slot)].state == .visible && records[Int($0.slot)].visibilityStamp == $0.stamp }
-        precondition(live.count == visible, "every visible message has exactly one live place in the visible order")
-        precondition(counters.messagesSent == counters.messagesDeleted + counters.messagesExpired + storedCount,
-                     "every message sent is deleted, expired or still stored")
+        if isFifo {
+            _checkFifoInvariants()
+        } else {
+            let live = visibleOrder.filter { records[Int($0.slot)].state == .visible && records[Int($0.slot)].visibilityStamp == $0.stamp }
+            precondition(live.count == visible, "every visible message has exactly one live place in the visible order")
+        }
+        precondition(counters.messagesSent == counters.messagesDeleted + counters.messagesExpired + counters.messagesDeadLettered
+                        + counters.messagesMovedOut + counters.messagesPurged + storedCount,
+                     "every message sent is deleted, expired, dead-lettered, moved, purged or still stored")
     }
 }
 
 /// Running totals of one queue: requests as billed and messages as they moved.
 public struct QueueCounters: Sendable, Equatable {
     public var sendRequests = 0
+    /// Requests as billed: every call, each 64 KiB chunk of its payload counted as one request.
+    public var billedRequests = 0
     public var receiveRequests = 0
     public var deleteRequests = 0
     public var changeVisibilityRequests = 0
@@ -226,6 +371,22 @@ public struct QueueCounters: Sendable, Equatable {
     /// Deletes presenting the handle of an earlier receive: accepted, and the message stayed.
     public var staleReceiptDeletes = 0
     public var emptyReceives = 0
+    /// FIFO sends accepted without enqueuing, their deduplication ID seen within the interval.
+    public var messagesDeduplicated = 0
+    /// Moved to the dead-letter queue by the redrive policy.
+    public var messagesDeadLettered = 0
+    /// Moved out by a message move task (from a dead-letter queue back to a source).
+    public var messagesMovedOut = 0
+    /// Arrived by a redrive or a move task (included in `messagesSent`).
+    public var messagesMovedIn = 0
+    public var messagesPurged = 0
+    public var purgeRequests = 0
+    /// Calls refused with ThrottlingException (FIFO transaction quotas).
+    public var throttledRequests = 0
+    /// Receives that found messages stored but returned none: short-poll sampling missed them, or
+    /// every FIFO group with a visible message was blocked.
+    public var emptyReceivesWithMessagesStored = 0
+    public var spuriousDuplicates = 0
 }
 
 @usableFromInline
@@ -244,6 +405,11 @@ struct MessageRecord: Sendable {
     /// Bumped each time the message becomes visible or its visibility deadline changes, so that an
     /// older visibility timer or visible-order entry is recognised as stale.
     var visibilityStamp: UInt32 = 0
+    /// The FIFO group's index in `groups`; -1 on a standard queue.
+    var group: Int32 = -1
+    var poison = false
+    /// The token of the queue the redrive policy moved the message from; -1 when it was sent here.
+    var origin: Int32 = -1
 
     static let free = MessageRecord(messageId: MessageID(-1), tag: 0, sizeBytes: 0, sentAt: .zero, state: .free, allocation: 0)
 }
@@ -277,8 +443,9 @@ struct Waiter {
     var requester: ReceiveRequester
     var maxNumberOfMessages: Int
     var visibilityTimeout: Span
+    var attemptId: String?
 }
 
 enum TimerCode: Int {
-    case delayEnded, visibilityEnded, waitEnded, completions, retentionList, visibilityList, waitList
+    case delayEnded, visibilityEnded, waitEnded, completions, retentionList, visibilityList, waitList, retentionEnded, moveTaskStep
 }

@@ -1,3 +1,5 @@
+import SimKernel
+
 /// An SQS error, named as the API names it. Invalid calls come back as these values, never as a crash.
 public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidParameterValue(String)
@@ -7,6 +9,23 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooManyEntriesInBatchRequest(Int)
     case batchRequestTooLong(Int)
     case overLimit(String)
+    case missingParameter(String)
+    /// FIFO transaction quotas: the caller should back off and retry.
+    case throttling(String)
+    case purgeQueueInProgress(Span)
+    case queueDoesNotExist(String)
+    /// StartMessageMoveTask while one is running, or from a queue that is no dead-letter queue.
+    case unsupportedOperation(String)
+    case accessDenied(String)
+    case kmsThrottling(String)
+
+    /// Whether the AWS SDKs retry this error on their own (throttling and server-side errors).
+    public var isRetryable: Bool {
+        switch self {
+        case .throttling, .kmsThrottling: true
+        default: false
+        }
+    }
 
     /// The AWS error code.
     public var code: String {
@@ -18,6 +37,13 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooManyEntriesInBatchRequest: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
         case .batchRequestTooLong: "AWS.SimpleQueueService.BatchRequestTooLong"
         case .overLimit: "OverLimit"
+        case .missingParameter: "MissingParameter"
+        case .throttling: "ThrottlingException"
+        case .purgeQueueInProgress: "AWS.SimpleQueueService.PurgeQueueInProgress"
+        case .queueDoesNotExist: "AWS.SimpleQueueService.NonExistentQueue"
+        case .unsupportedOperation: "AWS.SimpleQueueService.UnsupportedOperation"
+        case .accessDenied: "AccessDenied"
+        case .kmsThrottling: "KMS.ThrottlingException"
         }
     }
 
@@ -30,6 +56,13 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooManyEntriesInBatchRequest(let n): "\(code): \(n) entries; a batch holds at most 10"
         case .batchRequestTooLong(let bytes): "\(code): the batch totals \(bytes) bytes; at most 1048576 (1 MiB)"
         case .overLimit(let why): "\(code): \(why)"
+        case .missingParameter(let why): "\(code): \(why)"
+        case .throttling(let why): "\(code): \(why)"
+        case .purgeQueueInProgress(let remaining): "\(code): the queue was purged in the last 60 s; \(remaining.seconds)s remain"
+        case .queueDoesNotExist(let name): "\(code): no queue named \(name)"
+        case .unsupportedOperation(let why): "\(code): \(why)"
+        case .accessDenied(let why): "\(code): \(why)"
+        case .kmsThrottling(let why): "\(code): \(why)"
         }
     }
 }

@@ -42,14 +42,26 @@ public struct SendMessageRequest: Sendable {
     public var attributes: [MessageAttribute]
     /// Per-message delay; nil takes the queue's delay.
     public var delay: Span?
-    /// The producer's own key for the message's content, carried to the receiver unchanged.
+    /// The producer's own key for the message's content, carried to the receiver unchanged. The
+    /// simulated body is this key at `bodyBytes` bytes: a resend of the same content has the same
+    /// tag and size, so content-based deduplication sees the same body.
     public var tag: UInt64
+    /// MessageGroupId: required by FIFO queues; a standard queue accepts and ignores it.
+    public var messageGroupId: String?
+    /// MessageDeduplicationId (FIFO): overrides content-based deduplication.
+    public var deduplicationId: String?
+    /// Workload metadata carried unchanged, like `tag`: a poison message fails every processing attempt.
+    public var poison: Bool
 
-    public init(bodyBytes: Int, attributes: [MessageAttribute] = [], delay: Span? = nil, tag: UInt64 = 0) {
+    public init(bodyBytes: Int, attributes: [MessageAttribute] = [], delay: Span? = nil, tag: UInt64 = 0,
+                messageGroupId: String? = nil, deduplicationId: String? = nil, poison: Bool = false) {
         self.bodyBytes = bodyBytes
         self.attributes = attributes
         self.delay = delay
         self.tag = tag
+        self.messageGroupId = messageGroupId
+        self.deduplicationId = deduplicationId
+        self.poison = poison
     }
 
     public var sizeBytes: Int { bodyBytes + attributes.reduce(0) { $0 + $1.sizeBytes } }
@@ -62,11 +74,16 @@ public struct ReceiveMessageRequest: Sendable {
     public var waitTime: Span?
     /// Visibility timeout for the messages of this receive; nil takes the queue's.
     public var visibilityTimeout: Span?
+    /// ReceiveRequestAttemptId (FIFO): a retried receive with the same ID within the deduplication
+    /// interval returns the same messages and receipt handles.
+    public var receiveRequestAttemptId: String?
 
-    public init(maxNumberOfMessages: Int = 1, waitTime: Span? = nil, visibilityTimeout: Span? = nil) {
+    public init(maxNumberOfMessages: Int = 1, waitTime: Span? = nil, visibilityTimeout: Span? = nil,
+                receiveRequestAttemptId: String? = nil) {
         self.maxNumberOfMessages = maxNumberOfMessages
         self.waitTime = waitTime
         self.visibilityTimeout = visibilityTimeout
+        self.receiveRequestAttemptId = receiveRequestAttemptId
     }
 }
 
@@ -82,6 +99,9 @@ public struct ReceivedMessage: Sendable {
     public var receiveCount: Int { Int(receiptHandle.receiveCount) }
     public let sizeBytes: Int
     public let tag: UInt64
+    /// MessageGroupId of a FIFO message; nil on a standard queue.
+    public let messageGroupId: String?
+    public let poison: Bool
 }
 
 /// Identifies a long poll that is waiting for messages.
@@ -96,6 +116,9 @@ public protocol ReceiveRequester: AnyObject {
 
 public enum SendMessageResult: Sendable, Equatable {
     case sent(MessageID)
+    /// FIFO: the deduplication ID was seen within the interval. The call succeeds and returns the
+    /// first copy's ID, and nothing is enqueued — even when the first copy was deleted meanwhile.
+    case deduplicated(MessageID)
     case rejected(QueueError)
 }
 
@@ -135,6 +158,14 @@ public enum QueueEvent: Sendable, Equatable {
     case expired(MessageID, tag: UInt64, at: Instant)
     /// A received message was not deleted in time and is visible again.
     case visibilityLapsed(MessageID, receiveCount: Int, at: Instant)
+    /// The redrive policy moved a message to the dead-letter queue (token `to`), where it is `newId`.
+    case deadLettered(MessageID, receiveCount: Int, to: Int, newId: MessageID, at: Instant)
+    /// A message move task moved a message out of this (dead-letter) queue to queue `to`.
+    case movedOut(MessageID, to: Int, newId: MessageID, at: Instant)
+    /// PurgeQueue removed a message.
+    case purged(MessageID, at: Instant)
+    /// A receive handed out a second copy of a message that stayed visible (best-effort delivery).
+    case spuriousDuplicate(MessageID, at: Instant)
 }
 
 public protocol QueueObserver: AnyObject {

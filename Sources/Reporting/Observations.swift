@@ -68,10 +68,53 @@ public struct QueueObservations: Sendable {
     public var emptyReceives = 0
     public var deleteRequests = 0
     public var depth: [DepthSample] = []
+    public var activity = QueueActivity()
 
     public init(name: String, type: String) {
         self.name = name
         self.type = type
+    }
+}
+
+/// What a queue did besides plain sends, receives and deletes; every figure a count over one
+/// replication, summed over replications in the report.
+public struct QueueActivity: Sendable, Equatable {
+    /// Requests as billed: each 64 KiB chunk of a call's payload is one request.
+    public var billedRequests = 0
+    public var changeVisibilityRequests = 0
+    /// FIFO sends accepted without enqueuing (deduplication ID seen within 5 minutes).
+    public var deduplicated = 0
+    public var deadLettered = 0
+    /// Arrived from another queue: by a redrive, or moved back by a move task.
+    public var movedIn = 0
+    public var movedOut = 0
+    public var purged = 0
+    public var purgeRequests = 0
+    /// Calls refused with ThrottlingException.
+    public var throttled = 0
+    public var spuriousDuplicates = 0
+    /// Receives that came back empty while visible messages were stored (short-poll sampling, or
+    /// every FIFO group with a visible message blocked).
+    public var emptyWhileStored = 0
+    public var visibilityLapses = 0
+
+    public init() {}
+
+    public static func + (a: QueueActivity, b: QueueActivity) -> QueueActivity {
+        var sum = QueueActivity()
+        sum.billedRequests = a.billedRequests + b.billedRequests
+        sum.changeVisibilityRequests = a.changeVisibilityRequests + b.changeVisibilityRequests
+        sum.deduplicated = a.deduplicated + b.deduplicated
+        sum.deadLettered = a.deadLettered + b.deadLettered
+        sum.movedIn = a.movedIn + b.movedIn
+        sum.movedOut = a.movedOut + b.movedOut
+        sum.purged = a.purged + b.purged
+        sum.purgeRequests = a.purgeRequests + b.purgeRequests
+        sum.throttled = a.throttled + b.throttled
+        sum.spuriousDuplicates = a.spuriousDuplicates + b.spuriousDuplicates
+        sum.emptyWhileStored = a.emptyWhileStored + b.emptyWhileStored
+        sum.visibilityLapses = a.visibilityLapses + b.visibilityLapses
+        return sum
     }
 }
 

@@ -18,6 +18,16 @@ extension LatencySummary {
     }
 }
 
+extension QueueActivity {
+    var json: JSONValue {
+        .object([("billedRequests", .int(billedRequests)), ("changeVisibilityRequests", .int(changeVisibilityRequests)),
+                 ("deduplicated", .int(deduplicated)), ("deadLettered", .int(deadLettered)), ("movedIn", .int(movedIn)),
+                 ("movedOut", .int(movedOut)), ("purged", .int(purged)), ("purgeRequests", .int(purgeRequests)),
+                 ("throttled", .int(throttled)), ("spuriousDuplicates", .int(spuriousDuplicates)),
+                 ("emptyWhileStored", .int(emptyWhileStored)), ("visibilityLapses", .int(visibilityLapses))])
+    }
+}
+
 extension Report {
     /// The machine-readable report; its keys are documented in reports/README.md and stable.
     public var json: JSONValue {
@@ -42,6 +52,12 @@ extension Report {
                                         ("emptyReceives", .int(q.emptyReceives))])),
                     ("receiveCounts", .array(q.receiveCounts.map { .int($0) })),
                     ("visibleMax", .int(q.visibleMax)),
+                    ("activity", q.activity.json),
+                    ("timeToDeadLetter", q.timeToDeadLetter?.json ?? .null),
+                    ("ordering", q.ordering.map { o in
+                        .object([("groups", .int(o.groups)), ("groupsOutOfOrder", .int(o.groupsOutOfOrder)),
+                                 ("orderViolations", .int(o.orderViolations))])
+                    } ?? .null),
                 ]))
             })),
             ("consumers", .object(consumers.map { f in
@@ -55,6 +71,9 @@ extension Report {
                 ("expired", .int(delivery.expired)),
                 ("queued", .int(delivery.queued)),
                 ("deadLettered", .int(delivery.deadLettered)),
+                ("movedOut", .int(delivery.movedOut)),
+                ("purged", .int(delivery.purged)),
+                ("sendsDeduplicated", .int(delivery.sendsDeduplicated)),
                 ("sendsAbandoned", .int(delivery.sendsAbandoned)),
                 ("staleDeletes", .int(delivery.staleDeletes)),
                 ("duplicatedBy", .object(delivery.duplicatedBy.map { ($0.cause, .int($0.count)) })),

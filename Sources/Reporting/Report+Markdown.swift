@@ -25,6 +25,10 @@ extension Report {
         out += "| sent | delivered once | duplicated | lost | expired | still queued | dead-lettered | sends abandoned |\n"
         out += "|---|---|---|---|---|---|---|---|\n"
         out += "| \(d.sent) | \(d.deliveredOnce) | \(d.duplicated) | \(d.lost) | \(d.expired) | \(d.queued) | \(d.deadLettered) | \(d.sendsAbandoned) |\n\n"
+        if d.movedOut + d.purged + d.sendsDeduplicated > 0 {
+            out += "Moved out of a dead-letter queue: \(d.movedOut). Purged: \(d.purged). "
+            out += "Sends deduplicated (FIFO): \(d.sendsDeduplicated).\n\n"
+        }
         if !d.duplicatedBy.isEmpty {
             out += "Duplicated by first cause: " + d.duplicatedBy.map { "\($0.cause) \($0.count)" }.joined(separator: ", ") + ". "
         }
@@ -57,6 +61,20 @@ extension Report {
             }
             out += "Totals over all replications: \(q.messagesSent) sent, \(q.messagesReceived) received, \(q.messagesDeleted) deleted, "
             out += "\(q.requests) requests (\(q.emptyReceives) empty receives); largest visible depth \(q.visibleMax).\n\n"
+            let a = q.activity
+            if a.deduplicated + a.deadLettered + a.movedIn + a.movedOut + a.purged + a.throttled + a.spuriousDuplicates + a.emptyWhileStored > 0 {
+                out += "| deduplicated | dead-lettered | moved in | moved out | purged | throttled | spurious duplicates | empty receives with messages stored |\n"
+                out += "|---|---|---|---|---|---|---|---|\n"
+                out += "| \(a.deduplicated) | \(a.deadLettered) | \(a.movedIn) | \(a.movedOut) | \(a.purged) | \(a.throttled) | \(a.spuriousDuplicates) | \(a.emptyWhileStored) |\n\n"
+            }
+            if let t = q.timeToDeadLetter {
+                out += "Time from send to the dead-letter queue: mean \(Format.estimate(t.mean, Format.seconds)), p50 \(Format.seconds(t.p50)), "
+                out += "p99 \(Format.seconds(t.p99)), max \(Format.seconds(t.max)) over \(t.count) messages.\n\n"
+            }
+            if let o = q.ordering {
+                out += "Ordering: \(o.groups) message groups seen (summed over replications), \(o.groupsOutOfOrder) out of order, "
+                out += "\(o.orderViolations) order violations.\n\n"
+            }
             if !q.receiveCounts.isEmpty {
                 out += "Deleted messages by receive count: "
                 out += q.receiveCounts.enumerated().filter { $0.element > 0 }.map { "\($0.offset)× \($0.element)" }.joined(separator: ", ")

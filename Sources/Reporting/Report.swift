@@ -60,6 +60,20 @@ public struct QueueReport: Sendable, Equatable {
     public var receiveCounts: [Int]
     /// The largest visible depth seen in any sample of any replication.
     public var visibleMax: Int
+    /// Totals over all replications of what the queue did besides sends, receives and deletes.
+    public var activity: QueueActivity
+    /// Seconds from send to the dead-letter queue, for messages the redrive policy moved; nil when none.
+    public var timeToDeadLetter: LatencySummary?
+    /// FIFO queues: per-group ordering over all replications; nil for a standard queue.
+    public var ordering: OrderingReport?
+}
+
+/// How FIFO message groups kept their order, over all replications.
+public struct OrderingReport: Sendable, Equatable {
+    /// Groups seen in receives, summed over replications.
+    public var groups: Int
+    public var groupsOutOfOrder: Int
+    public var orderViolations: Int
 }
 
 public struct FleetReport: Sendable, Equatable {
@@ -88,8 +102,10 @@ public struct DeliveryReport: Sendable, Equatable {
     public var lost = 0
     public var expired = 0
     public var queued = 0
-    /// No dead-letter queues exist yet; kept so the key is stable.
     public var deadLettered = 0
+    public var movedOut = 0
+    public var purged = 0
+    public var sendsDeduplicated = 0
     public var sendsAbandoned = 0
     public var staleDeletes = 0
     public var duplicatedBy: [(cause: String, count: Int)] = []
@@ -101,6 +117,7 @@ public struct DeliveryReport: Sendable, Equatable {
     public static func == (a: DeliveryReport, b: DeliveryReport) -> Bool {
         a.sent == b.sent && a.deliveredOnce == b.deliveredOnce && a.duplicated == b.duplicated && a.lost == b.lost
             && a.expired == b.expired && a.queued == b.queued && a.deadLettered == b.deadLettered
+            && a.movedOut == b.movedOut && a.purged == b.purged && a.sendsDeduplicated == b.sendsDeduplicated
             && a.sendsAbandoned == b.sendsAbandoned && a.staleDeletes == b.staleDeletes
             && a.duplicatedBy.elementsEqual(b.duplicatedBy, by: ==) && a.violationCounts.elementsEqual(b.violationCounts, by: ==)
             && a.violations == b.violations

@@ -121,7 +121,22 @@ public enum ReportBuilder {
             requests: all.reduce(0) { $0 + $1.sendRequests + $1.receiveRequests + $1.deleteRequests },
             emptyReceives: all.reduce(0) { $0 + $1.emptyReceives },
             receiveCounts: receiveCounts,
-            visibleMax: all.flatMap(\.depth).map(\.visible).max() ?? 0)
+            visibleMax: all.flatMap(\.depth).map(\.visible).max() ?? 0,
+            activity: all.reduce(QueueActivity()) { $0 + $1.activity },
+            timeToDeadLetter: timeToDeadLetter(deliveries),
+            ordering: all[0].type == "fifo" ? OrderingReport(
+                groups: deliveries.reduce(0) { $0 + $1.groupsSeen },
+                groupsOutOfOrder: deliveries.reduce(0) { $0 + $1.groupsOutOfOrder },
+                orderViolations: deliveries.reduce(0) { $0 + $1.violationCounts[.orderViolation, default: 0] }) : nil)
+    }
+
+    static func timeToDeadLetter(_ deliveries: [DeliveryResult]) -> LatencySummary? {
+        guard deliveries.contains(where: { !$0.timesToDeadLetter.isEmpty }) else { return nil }
+        return latencySummary(deliveries.map { d in
+            var series = LatencySeries()
+            for seconds in d.timesToDeadLetter { series.record(nanoseconds: Int64((seconds * 1e9).rounded())) }
+            return series
+        })
     }
 
     static func delivery(_ replications: [ReplicationObservations], run: RunDescription) -> DeliveryReport {
@@ -136,6 +151,10 @@ public enum ReportBuilder {
                 report.lost += d.count(.lost)
                 report.expired += d.count(.expired)
                 report.queued += d.count(.queued)
+                report.deadLettered += d.count(.deadLettered)
+                report.movedOut += d.count(.movedOut)
+                report.purged += d.count(.purged)
+                report.sendsDeduplicated += d.sendsDeduplicated
                 report.sendsAbandoned += d.sendsAbandoned
                 report.staleDeletes += d.staleDeletes
                 for (cause, n) in d.duplicatedBy { causes[cause, default: 0] += n }

@@ -78,6 +78,17 @@ final class NodeReader {
         return value
     }
 
+    func boolean(_ node: Node, _ path: String) -> Bool? {
+        guard let text = scalar(node, path, expected: "true or false") else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default:
+            fail(node, path, "'\(text)' is not a boolean; expected true or false")
+            return nil
+        }
+    }
+
     func probability(_ node: Node, _ path: String) -> Double? {
         guard let text = scalar(node, path, expected: "a probability") else { return nil }
         guard let value = Double(text), value >= 0, value <= 1 else {

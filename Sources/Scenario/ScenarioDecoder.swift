@@ -90,9 +90,25 @@ struct ScenarioBuilder {
             reader.fail(queueNodes[i], "queues[\(i)].name", "a queue named '\(q.name)' already exists; names must be unique")
         }
         let queueNames = queues.map(\.name)
+        for (i, q) in queues.enumerated() {
+            guard let redrive = q.redrivePolicy else { continue }
+            let path = "queues[\(i)].redrivePolicy.deadLetterQueue"
+            guard let target = queues.first(where: { $0.name == redrive.deadLetterQueue }) else {
+                let hint = nearest(redrive.deadLetterQueue, in: queueNames).map { " Did you mean 'queue/\($0)'?" } ?? ""
+                reader.fail(queueNodes[i], path, "no queue named '\(redrive.deadLetterQueue)'; queues: \(queueNames.joined(separator: ", ")).\(hint)")
+                continue
+            }
+            if target.name == q.name {
+                reader.fail(queueNodes[i], path, "a queue cannot be its own dead-letter queue")
+            } else if target.isFifo != q.isFifo {
+                reader.fail(queueNodes[i], path, "the dead-letter queue of a \(q.typeName) queue must be \(q.typeName) too; '\(target.name)' is \(target.typeName)")
+            } else if !target.redriveAllowPolicy.allows(source: q.name) {
+                reader.fail(queueNodes[i], path, "'\(target.name)' has a redriveAllowPolicy that does not allow '\(q.name)' as a source")
+            }
+        }
 
         let producers = (top["producers"].flatMap { reader.sequence($0, "producers") } ?? []).enumerated().compactMap {
-            producer($1, "producers[\($0)]", queueNames: queueNames)
+            producer($1, "producers[\($0)]", queues: queues)
         }
         let consumerNodes = top["consumers"].flatMap { reader.sequence($0, "consumers") } ?? []
         let consumers = consumerNodes.enumerated().compactMap { consumer($1, "consumers[\($0)]", queueNames: queueNames) }
@@ -122,16 +138,68 @@ struct ScenarioBuilder {
             fault($1, "faults[\($0)]", fleets: consumers.map(\.specification), end: (duration ?? .zero) + (drain ?? .zero))
         }
 
+        let operations = (top["operations"].flatMap { reader.sequence($0, "operations") } ?? []).enumerated().compactMap {
+            operation($1, "operations[\($0)]", queues: queues)
+        }
+
         if let warmup, let duration, warmup >= duration, let node = top["warmup"] {
             reader.fail(node, "warmup", "the warm-up must end before the producers stop (duration \(Units.formatDuration(duration.seconds)))")
         }
         guard let name, let duration, let drain, let warmup, let seed, let replications, let sampleInterval, let eventBudget else {
             return nil
         }
-        return ScenarioModel(name: name, description: description, duration: duration, drain: drain, warmup: warmup, seed: seed,
-                             replications: replications, sampleInterval: sampleInterval, eventBudget: eventBudget,
-                             queues: queues, producers: producers, consumers: consumers, apiLatency: apiLatency,
-                             retryPolicy: retryPolicy, faults: faults)
+        var model = ScenarioModel(name: name, description: description, duration: duration, drain: drain, warmup: warmup, seed: seed,
+                                  replications: replications, sampleInterval: sampleInterval, eventBudget: eventBudget,
+                                  queues: queues, producers: producers, consumers: consumers, apiLatency: apiLatency,
+                                  retryPolicy: retryPolicy, faults: faults)
+        model.operations = operations
+        return model
+    }
+
+    /// `{ at: 10m, purge: queue/orders }` or
+    /// `{ at: 30m, startMessageMoveTask: { source: queue/orders-dlq, destination: queue/orders, rate: 100/s } }`.
+    func operation(_ node: Node, _ path: String, queues: [QueueConfiguration]) -> QueueOperation? {
+        guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.operation) else { return nil }
+        let names = queues.map(\.name)
+        guard let atNode = fields["at"] else {
+            reader.fail(node, fields.path("at"), "missing; an operation happens at an instant, e.g. at: 10m")
+            return nil
+        }
+        guard let at = reader.duration(atNode, fields.path("at")) else { return nil }
+        let instant = Instant(nanoseconds: at.nanoseconds)
+        switch (fields["purge"], fields["startMessageMoveTask"]) {
+        case (let purge?, nil):
+            guard let queue = reference(purge, fields.path("purge"), prefix: "queue", names: names) else { return nil }
+            return QueueOperation(at: instant, action: .purge(queue: queue))
+        case (nil, let move?):
+            guard let task = reader.mapping(move, fields.path("startMessageMoveTask"), allowed: ScenarioKeys.moveTask) else { return nil }
+            guard let sourceNode = task["source"] else {
+                reader.fail(move, task.path("source"), "missing; name the dead-letter queue to move messages out of")
+                return nil
+            }
+            guard let source = reference(sourceNode, task.path("source"), prefix: "queue", names: names) else { return nil }
+            if !queues.contains(where: { $0.redrivePolicy?.deadLetterQueue == queues[source].name }) {
+                reader.fail(sourceNode, task.path("source"), "'\(queues[source].name)' is no queue's dead-letter queue; a move task starts from one")
+            }
+            var destination: Int?
+            if let n = task["destination"] {
+                guard let index = reference(n, task.path("destination"), prefix: "queue", names: names) else { return nil }
+                destination = index
+            }
+            var rate = QueueConfiguration.moveTaskRateMax
+            if let n = task["rate"] {
+                guard let perSecond = reader.rate(n, task.path("rate")) else { return nil }
+                guard perSecond >= 1, perSecond <= Double(QueueConfiguration.moveTaskRateMax), perSecond == perSecond.rounded() else {
+                    reader.fail(n, task.path("rate"), "a move task runs at a whole number of messages per second from 1/s to 500/s")
+                    return nil
+                }
+                rate = Int(perSecond)
+            }
+            return QueueOperation(at: instant, action: .startMessageMoveTask(source: source, destination: destination, rate: rate))
+        default:
+            reader.fail(node, path, "an operation does one thing: give exactly one of purge, startMessageMoveTask")
+            return nil
+        }
     }
 
     func uniqueNames(_ names: [String], _ section: String) {
@@ -162,13 +230,107 @@ struct ScenarioBuilder {
         var configuration = QueueConfiguration(name: name)
         if let typeNode = fields["type"], let type = reader.string(typeNode, fields.path("type")) {
             if type == "fifo" {
-                reader.fail(typeNode, fields.path("type"), "FIFO queues are not simulated yet; valid types: standard")
+                configuration.isFifo = true
+                if !name.hasSuffix(".fifo") {
+                    reader.fail(nameNode, fields.path("name"), "a FIFO queue's name must end in .fifo, e.g. '\(name).fifo'")
+                }
             } else if type != "standard" {
-                reader.fail(typeNode, fields.path("type"), "unknown queue type '\(type)'; valid types: standard")
+                reader.fail(typeNode, fields.path("type"), "unknown queue type '\(type)'; valid types: standard, fifo")
             }
         }
-        if name.hasSuffix(".fifo") {
-            reader.fail(nameNode, fields.path("name"), "'.fifo' names FIFO queues, which are not simulated yet")
+        if name.hasSuffix(".fifo") && !configuration.isFifo {
+            reader.fail(nameNode, fields.path("name"), "'.fifo' names a FIFO queue; add type: fifo")
+        }
+        func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) -> T? where T.RawValue == String {
+            guard let n = fields[key], let text = reader.string(n, fields.path(key)) else { return nil }
+            guard let value = T(rawValue: text) else {
+                reader.fail(n, fields.path(key), "'\(text)' is not valid; expected one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+                return nil
+            }
+            return value
+        }
+        func fifoOnly(_ key: String) -> Node? {
+            guard let n = fields[key] else { return nil }
+            if !configuration.isFifo { reader.fail(n, fields.path(key), "\(key) applies to FIFO queues only (type: fifo)") }
+            return n
+        }
+        func standardOnly(_ key: String) -> Node? {
+            guard let n = fields[key] else { return nil }
+            if configuration.isFifo { reader.fail(n, fields.path(key), "\(key) applies to standard queues only") }
+            return n
+        }
+        if let n = fifoOnly("contentBasedDeduplication") {
+            configuration.contentBasedDeduplication = reader.boolean(n, fields.path("contentBasedDeduplication")) ?? false
+        }
+        if fifoOnly("deduplicationScope") != nil { configuration.deduplicationScope = choice("deduplicationScope", DeduplicationScope.self) ?? .queue }
+        if fifoOnly("fifoThroughputLimit") != nil {
+            configuration.fifoThroughputLimit = choice("fifoThroughputLimit", FifoThroughputLimit.self) ?? .perQueue
+            if configuration.fifoThroughputLimit == .perMessageGroupId && configuration.deduplicationScope != .messageGroup {
+                reader.fail(fields["fifoThroughputLimit"], fields.path("fifoThroughputLimit"),
+                            "high-throughput mode (perMessageGroupId) needs deduplicationScope: messageGroup")
+            }
+        }
+        if let n = fifoOnly("deduplicationInterval") {
+            configuration.deduplicationInterval = reader.duration(n, fields.path("deduplicationInterval"), in: Span.seconds(1)...Span.seconds(86_400))
+                ?? configuration.deduplicationInterval
+        }
+        if let n = fifoOnly("fifoScanWindow") {
+            configuration.fifoScanWindow = reader.integer(n, fields.path("fifoScanWindow"), in: 1...100_000_000) ?? configuration.fifoScanWindow
+        }
+        if let n = fifoOnly("transactionsPerSecond") {
+            let limit = reader.integer(n, fields.path("transactionsPerSecond"), in: 1...10_000_000)
+            if configuration.fifoThroughputLimit == .perMessageGroupId {
+                configuration.highThroughputTransactionsPerSecond = limit ?? configuration.highThroughputTransactionsPerSecond
+            } else {
+                configuration.fifoTransactionsPerSecond = limit ?? configuration.fifoTransactionsPerSecond
+            }
+        }
+        if let n = fifoOnly("groupTransactionsPerSecond") {
+            configuration.highThroughputPerGroupTransactionsPerSecond = reader.integer(n, fields.path("groupTransactionsPerSecond"), in: 1...10_000_000)
+                ?? configuration.highThroughputPerGroupTransactionsPerSecond
+        }
+        if let n = fields["redrivePolicy"], let redrive = reader.mapping(n, fields.path("redrivePolicy"), allowed: ScenarioKeys.redrivePolicy) {
+            let target = redrive["deadLetterQueue"].flatMap { reader.string($0, redrive.path("deadLetterQueue")) }
+            let count = redrive["maxReceiveCount"].flatMap { reader.integer($0, redrive.path("maxReceiveCount"), in: QueueConfiguration.maxReceiveCountRange) }
+            if redrive["deadLetterQueue"] == nil { reader.fail(n, redrive.path("deadLetterQueue"), "missing; name the dead-letter queue, e.g. queue/orders-dlq") }
+            if redrive["maxReceiveCount"] == nil { reader.fail(n, redrive.path("maxReceiveCount"), "missing; a whole number from 1 to 1000") }
+            if let target, let count {
+                configuration.redrivePolicy = RedrivePolicy(deadLetterQueue: target.hasPrefix("queue/") ? String(target.dropFirst(6)) : target,
+                                                            maxReceiveCount: count)
+            }
+        }
+        if let n = fields["redriveAllowPolicy"] {
+            if case .sequence = n, let items = reader.sequence(n, fields.path("redriveAllowPolicy")) {
+                let names = items.enumerated().compactMap { reader.string($1, fields.path("redriveAllowPolicy") + "[\($0)]") }
+                    .map { $0.hasPrefix("queue/") ? String($0.dropFirst(6)) : $0 }
+                if !(1...QueueConfiguration.redriveSourcesMax).contains(names.count) {
+                    reader.fail(n, fields.path("redriveAllowPolicy"), "byQueue names 1 to 10 source queues, not \(names.count)")
+                }
+                configuration.redriveAllowPolicy = .byQueue(names)
+            } else if let text = reader.scalar(n, fields.path("redriveAllowPolicy"), expected: "allowAll, denyAll or a list of source queues") {
+                switch text {
+                case "allowAll": configuration.redriveAllowPolicy = .allowAll
+                case "denyAll": configuration.redriveAllowPolicy = .denyAll
+                default: reader.fail(n, fields.path("redriveAllowPolicy"), "'\(text)' is not valid; expected allowAll, denyAll or a list of source queues")
+                }
+            }
+        }
+        if let n = standardOnly("partitions") {
+            configuration.partitions = reader.integer(n, fields.path("partitions"), in: 1...64) ?? 1
+            configuration.shortPollSampledPartitions = configuration.partitions
+        }
+        if let n = standardOnly("shortPollSampledPartitions") {
+            configuration.shortPollSampledPartitions = reader.integer(n, fields.path("shortPollSampledPartitions"), in: 1...configuration.partitions)
+                ?? configuration.partitions
+        }
+        if let n = standardOnly("spuriousDuplicateProbability") {
+            configuration.spuriousDuplicateProbability = reader.probability(n, fields.path("spuriousDuplicateProbability")) ?? 0
+        }
+        if let n = standardOnly("reorderWindow") {
+            configuration.reorderWindow = reader.duration(n, fields.path("reorderWindow"), in: Span.zero...Span.seconds(900)) ?? .zero
+        }
+        if let n = fields["purgeCooldown"] {
+            configuration.purgeCooldown = reader.duration(n, fields.path("purgeCooldown"), in: Span.zero...Span.seconds(86_400)) ?? configuration.purgeCooldown
         }
         if let n = fields["visibilityTimeout"] {
             configuration.visibilityTimeout = reader.duration(n, fields.path("visibilityTimeout"),
@@ -213,7 +375,8 @@ struct ScenarioBuilder {
 
     // MARK: Producers and consumers
 
-    func producer(_ node: Node, _ path: String, queueNames: [String]) -> ScenarioModel.ProducerEntry? {
+    func producer(_ node: Node, _ path: String, queues: [QueueConfiguration]) -> ScenarioModel.ProducerEntry? {
+        let queueNames = queues.map(\.name)
         guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.producer) else { return nil }
         func need(_ key: String) -> Node? {
             if let n = fields[key] { return n }
@@ -241,9 +404,37 @@ struct ScenarioBuilder {
             return nil
         }
         if case .some(.none) = delay { return nil }
-        let specification = ProducerSpecification(name: name, arrivals: arrivals, schedule: schedule, messageSize: size,
+        var specification = ProducerSpecification(name: name, arrivals: arrivals, schedule: schedule, messageSize: size,
                                                   attributeCount: attributeCount, attributeBytes: attributeBytes,
                                                   batchSize: batchSize, batchLinger: linger, delay: delay ?? nil)
+        let target = queues[queue]
+        if let n = fields["messageGroups"] {
+            specification.messageGroups = reader.integer(n, fields.path("messageGroups"), in: 1...100_000_000) ?? 0
+        }
+        if target.isFifo && specification.messageGroups == 0 {
+            reader.fail(node, fields.path("messageGroups"), "a producer sending to FIFO queue '\(target.name)' needs messageGroups (how many MessageGroupIds it uses)")
+        }
+        if !target.isFifo, let n = fields["messageGroups"] {
+            reader.fail(n, fields.path("messageGroups"), "message groups apply to FIFO queues; '\(target.name)' is standard")
+        }
+        if let n = fields["deduplicationId"], let text = reader.string(n, fields.path("deduplicationId")) {
+            if let mode = ProducerSpecification.DeduplicationIDs(rawValue: text) {
+                specification.deduplicationId = mode
+            } else {
+                reader.fail(n, fields.path("deduplicationId"), "'\(text)' is not valid; expected one of perMessage, perAttempt, none")
+            }
+            if !target.isFifo { reader.fail(n, fields.path("deduplicationId"), "deduplication IDs apply to FIFO queues; '\(target.name)' is standard") }
+        }
+        if target.isFifo && specification.deduplicationId == .none && !target.contentBasedDeduplication {
+            reader.fail(fields["deduplicationId"] ?? node, fields.path("deduplicationId"),
+                        "with deduplicationId: none, FIFO queue '\(target.name)' needs contentBasedDeduplication: true")
+        }
+        if target.isFifo, let n = fields["delay"] {
+            reader.fail(n, fields.path("delay"), "FIFO queues take no per-message delay; set the queue's delay instead")
+        }
+        if let n = fields["responseLoss"] { specification.responseLoss = reader.probability(n, fields.path("responseLoss")) ?? 0 }
+        if let n = fields["poisonFraction"] { specification.poisonFraction = reader.probability(n, fields.path("poisonFraction")) ?? 0 }
+        if let n = fields["retry"] { specification.retryPolicy = retry(n, fields.path("retry")) }
         return ScenarioModel.ProducerEntry(specification: specification, queue: queue)
     }
 
@@ -346,9 +537,10 @@ struct ScenarioBuilder {
             ?? .zero
         guard let name, let queue, let processing, let count, let maxMessages, let waitTime, let failure, let emptyDelay else { return nil }
         if case .some(.none) = visibility { return nil }
-        let specification = ConsumerSpecification(name: name, count: count, maxMessages: maxMessages, waitTime: waitTime,
+        var specification = ConsumerSpecification(name: name, count: count, maxMessages: maxMessages, waitTime: waitTime,
                                                   visibilityTimeout: visibility ?? nil, processing: processing,
                                                   failureProbability: failure, emptyReceiveDelay: emptyDelay)
+        if let n = fields["retry"] { specification.retryPolicy = retry(n, fields.path("retry")) }
         return ScenarioModel.ConsumerEntry(specification: specification, queue: queue)
     }
 

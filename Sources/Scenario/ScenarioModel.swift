@@ -24,6 +24,8 @@ public struct ScenarioModel: Sendable {
     public var apiLatency: Distribution
     public var retryPolicy: RetryPolicy
     public var faults: [Fault]
+    /// API calls the scenario makes at set instants (PurgeQueue, StartMessageMoveTask).
+    public var operations: [QueueOperation] = []
 
     public struct ProducerEntry: Sendable {
         public var specification: ProducerSpecification
@@ -52,18 +54,41 @@ public struct ScenarioModel: Sendable {
 /// checks that `scenarios/schema.json` lists exactly these.
 public enum ScenarioKeys {
     public static let top = ["name", "description", "duration", "drain", "warmup", "seed", "replications", "sampleInterval",
-                             "eventBudget", "queues", "producers", "consumers", "network", "faults"]
+                             "eventBudget", "queues", "producers", "consumers", "network", "faults", "operations"]
     public static let queue = ["name", "type", "visibilityTimeout", "retention", "delay", "receiveWaitTime",
-                               "maximumMessageSize", "inFlightMax"]
+                               "maximumMessageSize", "inFlightMax", "contentBasedDeduplication", "deduplicationScope",
+                               "fifoThroughputLimit", "deduplicationInterval", "fifoScanWindow", "transactionsPerSecond",
+                               "groupTransactionsPerSecond", "redrivePolicy", "redriveAllowPolicy", "partitions",
+                               "shortPollSampledPartitions", "spuriousDuplicateProbability", "reorderWindow", "purgeCooldown"]
+    public static let redrivePolicy = ["deadLetterQueue", "maxReceiveCount"]
     public static let producer = ["name", "target", "arrivals", "schedule", "messageSize", "attributes", "batchSize",
-                                  "batchLinger", "delay"]
+                                  "batchLinger", "delay", "messageGroups", "deduplicationId", "responseLoss", "poisonFraction", "retry"]
     public static let scheduleStep = ["from", "rate"]
     public static let attributes = ["count", "valueSize"]
     public static let consumer = ["name", "source", "count", "maxMessages", "waitTime", "visibilityTimeout", "processing",
-                                  "failureProbability", "emptyReceiveDelay"]
+                                  "failureProbability", "emptyReceiveDelay", "retry"]
     public static let network = ["apiLatency", "retry"]
     public static let retry = ["maxAttempts", "baseDelay", "maxBackoff"]
     public static let fault = ["at", "from", "to", "crash", "restartAfter", "pause", "apiLatency", "apiErrors"]
     public static let crash = ["consumers", "count"]
     public static let pause = ["consumers", "count"]
+    public static let operation = ["at", "purge", "startMessageMoveTask"]
+    public static let moveTask = ["source", "destination", "rate"]
+}
+
+/// An API call a scenario makes at a set instant.
+public struct QueueOperation: Sendable {
+    public enum Action: Sendable {
+        /// PurgeQueue on the queue.
+        case purge(queue: Int)
+        /// StartMessageMoveTask from a dead-letter queue to `destination` (nil: back to each
+        /// message's source) at `rate` messages per second.
+        case startMessageMoveTask(source: Int, destination: Int?, rate: Int)
+    }
+    public var at: Instant
+    public var action: Action
+    public init(at: Instant, action: Action) {
+        self.at = at
+        self.action = action
+    }
 }

@@ -20,29 +20,45 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
     var observations: [QueueObservations]
     var callsFailed = 0
     var callsRetried = 0
+    var operationsRefused = 0
     let warmup: Instant
     let stopInstant: Instant
     var drained = false
 
-    enum Code: Int { case sample, producersStopped }
+    /// Queues a run waits to see empty before it calls itself drained: those something reads.
+    /// A queue no one consumes (a dead-letter queue, say) keeps what it holds.
+    var drainedQueues: [Int] = []
+
+    enum Code: Int { case sample, producersStopped, operation }
 
     public init(model: ScenarioModel, replication: Int) {
         self.model = model
         self.replication = replication
         network = Network(apiLatency: model.apiLatency, retryPolicy: model.retryPolicy)
-        ledgers = model.queues.map { DeliveryLedger(queueName: $0.name) }
-        observations = model.queues.map { QueueObservations(name: $0.name, type: "standard") }
+        ledgers = model.queues.map { DeliveryLedger(queueName: $0.name, isFifo: $0.isFifo) }
+        observations = model.queues.map { QueueObservations(name: $0.name, type: $0.typeName) }
         warmup = Instant(nanoseconds: model.warmup.nanoseconds)
         stopInstant = Instant(nanoseconds: model.duration.nanoseconds)
         let streams = { (name: String) in RandomStream(scenarioSeed: model.seed, replication: replication, name: name) }
         queues = model.queues.enumerated().map { index, configuration in
             let queue = Queue(configuration: configuration, token: index, clock: scheduler, timers: scheduler)
             queue.observer = self
+            if configuration.partitions > 1 || configuration.spuriousDuplicateProbability > 0 || configuration.reorderWindow > .zero {
+                queue.randomness = streams("queue/\(configuration.name)/delivery")
+            }
             return queue
         }
-        producers = model.producers.map { entry in
-            Producer(specification: entry.specification, queue: queues[entry.queue], queueIndex: entry.queue, network: network,
-                     scheduler: scheduler, observer: self, streams: streams, stop: stopInstant)
+        for (index, configuration) in model.queues.enumerated() {
+            guard let redrive = configuration.redrivePolicy,
+                  let target = queues.first(where: { $0.configuration.name == redrive.deadLetterQueue }) else { continue }
+            if let problem = queues[index].setDeadLetterQueue(target) {
+                preconditionFailure("the scenario decoder accepted an invalid redrive policy: \(problem)")
+            }
+        }
+        drainedQueues = queues.indices.filter { q in model.consumers.contains { $0.queue == q } }
+        producers = model.producers.enumerated().map { index, entry in
+            Producer(specification: entry.specification, producerIndex: index, queue: queues[entry.queue], queueIndex: entry.queue,
+                     network: network, scheduler: scheduler, observer: self, streams: streams, stop: stopInstant)
         }
         fleets = model.consumers.enumerated().map { index, entry in
             ConsumerFleet(specification: entry.specification, fleetIndex: index, queue: queues[entry.queue], queueIndex: entry.queue,
@@ -59,6 +75,9 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
         for fleet in fleets { fleet.start() }
         scheduler.schedule(at: .zero, target: self, code: Code.sample.rawValue, payload: 0)
         scheduler.schedule(at: stopInstant, target: self, code: Code.producersStopped.rawValue, payload: 0)
+        for (index, operation) in model.operations.enumerated() {
+            scheduler.schedule(at: operation.at, target: self, code: Code.operation.rawValue, payload: index)
+        }
         let limit = stopInstant + model.drain
         let outcome = scheduler.run(until: limit, eventBudget: model.eventBudget)
         let endReason: String
@@ -82,7 +101,23 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
             scheduler.schedule(at: scheduler.now + model.sampleInterval, target: self, code: Code.sample.rawValue, payload: 0)
         case .producersStopped:
             stopIfDrained()
+        case .operation:
+            perform(model.operations[payload])
         }
+    }
+
+    /// Runs a scripted API call; a refusal (PurgeQueue within 60 s of the last) is counted by the
+    /// queue and shows in the report.
+    func perform(_ operation: QueueOperation) {
+        switch operation.action {
+        case .purge(let queue):
+            _ = queues[queue].purgeQueue()
+        case .startMessageMoveTask(let source, let destination, let rate):
+            if queues[source].startMessageMoveTask(destination: destination.map { queues[$0] }, maxPerSecond: rate) != nil {
+                operationsRefused += 1
+            }
+        }
+        stopIfDrained()
     }
 
     func sample() {
@@ -96,8 +131,10 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
 
     /// After the producers stop, the run is over once nothing is on its way and every queue is empty.
     func stopIfDrained() {
-        guard !drained, scheduler.now >= stopInstant,
-              producers.allSatisfy(\.isIdle), queues.allSatisfy({ $0.storedCount == 0 }) else { return }
+        guard !drained, scheduler.now >= stopInstant, producers.allSatisfy(\.isIdle),
+              drainedQueues.allSatisfy({ queues[$0].storedCount == 0 }),
+              queues.allSatisfy({ $0.moveTaskStatus == nil }),
+              model.operations.allSatisfy({ $0.at <= scheduler.now }) else { return }
         drained = true
         scheduler.stop()
     }
@@ -113,6 +150,20 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
             observations[index].messagesSent = counters.messagesSent
             observations[index].messagesReceived = counters.messagesReceived
             observations[index].messagesDeleted = counters.messagesDeleted
+            var activity = QueueActivity()
+            activity.billedRequests = counters.billedRequests
+            activity.changeVisibilityRequests = counters.changeVisibilityRequests
+            activity.deduplicated = counters.messagesDeduplicated
+            activity.deadLettered = counters.messagesDeadLettered
+            activity.movedIn = counters.messagesMovedIn
+            activity.movedOut = counters.messagesMovedOut
+            activity.purged = counters.messagesPurged
+            activity.purgeRequests = counters.purgeRequests
+            activity.throttled = counters.throttledRequests
+            activity.spuriousDuplicates = counters.spuriousDuplicates
+            activity.emptyWhileStored = counters.emptyReceivesWithMessagesStored
+            activity.visibilityLapses = counters.visibilityLapses
+            observations[index].activity = activity
         }
         let delivery = queues.indices.map { DeliveryChecker.check(ledgers[$0], storedAtEnd: queues[$0].storedMessageIDs()) }
         let fleetObservations = fleets.map { fleet in
@@ -142,8 +193,12 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
         if at >= stopInstant { stopIfDrained() }
     }
 
+    public func sendDeduplicated(queue: Int, original: MessageID, at: Instant) {
+        ledgers[queue].recordSendDeduplicated()
+    }
+
     public func received(queue: Int, fleet: Int, message: ReceivedMessage, at: Instant) {
-        ledgers[queue].recordReceive(message.messageId, at: at)
+        ledgers[queue].recordReceive(message, at: at)
         if message.receiveCount == 1, message.sentAt >= warmup {
             observations[queue].queueWait.record(nanoseconds: (at - message.sentAt).nanoseconds)
         }
@@ -158,6 +213,7 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
         case .processingFailed: ledgers[queue].recordProcessingFailed(message.messageId)
         case .consumerCrashed: ledgers[queue].recordCrash(message.messageId)
         case .deleteFailed: ledgers[queue].recordDeleteFailed(message.messageId)
+        case .groupFailed: ledgers[queue].recordGroupSkipped(message.messageId)
         }
     }
 
@@ -188,6 +244,24 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
             if at >= stopInstant { stopIfDrained() }
         case .visibilityLapsed(let id, _, _):
             ledgers[queue.token].recordVisibilityLapse(id)
+        case .deadLettered(let id, _, let target, let newId, let at):
+            ledgers[queue.token].recordDeadLettered(id, at: at)
+            arrived(newId, in: target, from: id, of: queue.token, at: at)
+            if at >= stopInstant { stopIfDrained() }
+        case .movedOut(let id, let target, let newId, let at):
+            ledgers[queue.token].recordMovedOut(id, at: at)
+            arrived(newId, in: target, from: id, of: queue.token, at: at)
+        case .purged(let id, let at):
+            ledgers[queue.token].recordPurged(id, at: at)
+        case .spuriousDuplicate(let id, _):
+            ledgers[queue.token].recordSpuriousDuplicate(id)
         }
+    }
+
+    /// A message moved between queues starts a record of its own in the receiving queue's ledger,
+    /// produced when the original was.
+    func arrived(_ id: MessageID, in target: Int, from original: MessageID, of source: Int, at: Instant) {
+        let producedAt = ledgers[source].entries.indices.contains(original.rawValue) ? ledgers[source].entries[original.rawValue].producedAt : at
+        ledgers[target].recordSend(id, producedAt: producedAt, at: at)
     }
 }

@@ -13,6 +13,12 @@ public enum DeliveryFate: String, Sendable, CaseIterable {
     case queued
     /// Sent and acknowledged, then neither deleted, expired nor stored: the engine lost it.
     case lost
+    /// Moved to the dead-letter queue by the redrive policy (the copy there has a fate of its own).
+    case deadLettered
+    /// Moved out of this dead-letter queue by a message move task.
+    case movedOut
+    /// Removed by PurgeQueue.
+    case purged
 
     /// The fate's place in `allCases`, for counting without hashing.
     var ordinal: Int {
@@ -22,6 +28,9 @@ public enum DeliveryFate: String, Sendable, CaseIterable {
         case .expired: 2
         case .queued: 3
         case .lost: 4
+        case .deadLettered: 5
+        case .movedOut: 6
+        case .purged: 7
         }
     }
 }
@@ -35,6 +44,11 @@ public struct Violation: Sendable, Equatable {
         case duplicateProcessing
         /// The ledger saw something a correct engine cannot do (e.g. a delete of a message never sent).
         case inconsistentHistory
+        /// The same content (a producer's message) was enqueued more than once and processed more
+        /// than once: a retried send that deduplication did not catch.
+        case duplicateContent
+        /// FIFO: a message was first processed before an earlier message of its group.
+        case orderViolation
     }
 
     public var kind: Kind
@@ -56,6 +70,12 @@ public struct DeliveryResult: Sendable, Equatable {
     public var receiveCountHistogram: [Int] = []
     public var staleDeletes = 0
     public var sendsAbandoned = 0
+    public var sendsDeduplicated = 0
+    /// Seconds from send to the move to the dead-letter queue, per dead-lettered message in ID order.
+    public var timesToDeadLetter: [Double] = []
+    /// FIFO: message groups seen in receives, and those with an order violation.
+    public var groupsSeen = 0
+    public var groupsOutOfOrder = 0
     /// Violations of each kind, counted in full.
     public var violationCounts: [Violation.Kind: Int] = [:]
     /// The first `listedViolationsMax` violations in message order; the counts hold the rest.
@@ -101,7 +121,14 @@ public enum DeliveryChecker {
         for (number, entry) in ledger.entries.enumerated() {
             let id = MessageID(number)
             let fate: DeliveryFate
-            if let deletedAt = entry.deletedAt {
+            if let movedAt = entry.deadLetteredAt ?? entry.movedOutAt ?? entry.purgedAt {
+                fate = entry.deadLetteredAt != nil ? .deadLettered : entry.movedOutAt != nil ? .movedOut : .purged
+                if entry.deletedAt != nil || stored[number] || entry.expiredAt != nil {
+                    add(Violation(kind: .inconsistentHistory, queue: ledger.queueName, messageId: id, at: movedAt,
+                                  detail: "\(fate.rawValue) at \(movedAt.seconds)s but also deleted, expired or still stored"))
+                }
+                if let at = entry.deadLetteredAt { result.timesToDeadLetter.append((at - entry.sentAt).seconds) }
+            } else if let deletedAt = entry.deletedAt {
                 fate = entry.receives > 1 ? .duplicated : .deliveredOnce
                 if stored[number] || entry.expiredAt != nil {
                     add(Violation(kind: .inconsistentHistory, queue: ledger.queueName, messageId: id, at: deletedAt,
@@ -142,7 +169,53 @@ public enum DeliveryChecker {
             }
         }
         for fate in DeliveryFate.allCases where fateCounts[fate.ordinal] > 0 { result.fates[fate] = fateCounts[fate.ordinal] }
+        result.sendsDeduplicated = ledger.sendsDeduplicated
+        checkContent(ledger, add: add)
+        if ledger.isFifo { checkOrder(ledger, into: &result, add: add) }
         result.violations = violations
         return result
+    }
+
+    /// Content processed under more than one message ID: the same producer tag enqueued twice.
+    static func checkContent(_ ledger: DeliveryLedger, add: (Violation) -> Void) {
+        var processed: [(tag: UInt64, id: Int)] = []
+        for (number, entry) in ledger.entries.enumerated() where entry.processings > 0 && entry.tag != DeliveryLedger.unknownTag { processed.append((entry.tag, number)) }
+        processed.sort { $0.tag != $1.tag ? $0.tag < $1.tag : $0.id < $1.id }
+        var start = 0
+        while start < processed.count {
+            var end = start + 1
+            while end < processed.count, processed[end].tag == processed[start].tag { end += 1 }
+            if end - start > 1 {
+                let ids = processed[start..<end].map { "m\($0.id)" }.joined(separator: ", ")
+                let later = ledger.entries[processed[start + 1].id]
+                add(Violation(kind: .duplicateContent, queue: ledger.queueName, messageId: MessageID(processed[start + 1].id),
+                              at: later.deletedAt ?? later.firstReceivedAt ?? later.sentAt,
+                              detail: "the same content was enqueued as \(ids) and processed under each"))
+            }
+            start = end
+        }
+    }
+
+    /// FIFO order: within a group, messages must be first processed in the order they were sent.
+    /// A message counts as out of order when a message of its group sent after it was processed
+    /// before it. Messages never processed (dead-lettered, expired) break nothing.
+    static func checkOrder(_ ledger: DeliveryLedger, into result: inout DeliveryResult, add: (Violation) -> Void) {
+        result.groupsSeen = ledger.groupNames.count
+        var latestProcessed = [Int64](repeating: -1, count: ledger.groupNames.count)
+        var latestID = [Int](repeating: -1, count: ledger.groupNames.count)
+        var outOfOrder = [Bool](repeating: false, count: ledger.groupNames.count)
+        for (number, entry) in ledger.entries.enumerated() where entry.group >= 0 && entry.firstProcessedOrder >= 0 {
+            let group = Int(entry.group)
+            if entry.firstProcessedOrder < latestProcessed[group] {
+                outOfOrder[group] = true
+                add(Violation(kind: .orderViolation, queue: ledger.queueName, messageId: MessageID(number),
+                              at: entry.deletedAt ?? entry.firstReceivedAt ?? entry.sentAt,
+                              detail: "group \(ledger.groupNames[group]): m\(number) was processed after m\(latestID[group]), which was sent later"))
+            } else {
+                latestProcessed[group] = entry.firstProcessedOrder
+                latestID[group] = number
+            }
+        }
+        result.groupsOutOfOrder = outOfOrder.filter { $0 }.count
     }
 }

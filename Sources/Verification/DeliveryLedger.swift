@@ -23,16 +23,39 @@ public struct DeliveryLedger: Sendable {
         public var expiredAt: Instant?
         /// The first reason the message came back after a receive.
         public var firstRedeliveryCause: RedeliveryCause?
+        /// When the redrive policy moved it to the dead-letter queue.
+        public var deadLetteredAt: Instant?
+        /// When a message move task moved it out of this (dead-letter) queue.
+        public var movedOutAt: Instant?
+        public var purgedAt: Instant?
+        /// The producer's content tag (`unknownTag` until a receive tells it) and the FIFO group
+        /// (an index into `groupNames`, -1 when unknown or not FIFO), learnt at the first receive.
+        public var tag: UInt64 = DeliveryLedger.unknownTag
+        public var group: Int32 = -1
+        /// Position of the first completed processing among all of the queue's, for order checks; -1 when never processed.
+        public var firstProcessedOrder: Int64 = -1
     }
 
+    public static let unknownTag = UInt64.max
+
     public let queueName: String
+    /// FIFO queues are checked for order within each message group.
+    public let isFifo: Bool
     public private(set) var entries: [Entry] = []
+    public private(set) var groupNames: [String] = []
+    var groupIndex: [String: Int32] = [:]
+    var processedSoFar: Int64 = 0
+    /// FIFO sends accepted without enqueuing because their deduplication ID was seen.
+    public private(set) var sendsDeduplicated = 0
     /// Sends that were refused or given up on: they never became messages.
     public private(set) var sendsAbandoned = 0
     /// Receipts of deletes for messages whose record says they were already gone; a correct engine has none.
     public private(set) var inconsistencies: [String] = []
 
-    public init(queueName: String) { self.queueName = queueName }
+    public init(queueName: String, isFifo: Bool = false) {
+        self.queueName = queueName
+        self.isFifo = isFifo
+    }
 
     public mutating func recordSend(_ id: MessageID, producedAt: Instant, at: Instant) {
         // Message numbers are dense and in send order; a gap means a send was not recorded.
@@ -48,15 +71,63 @@ public struct DeliveryLedger: Sendable {
 
     public mutating func recordSendAbandoned() { sendsAbandoned += 1 }
 
+    public mutating func recordSendDeduplicated() { sendsDeduplicated += 1 }
+
     public mutating func recordReceive(_ id: MessageID, at: Instant) {
         guard let i = index(id, "receive") else { return }
         entries[i].receives += 1
         if entries[i].firstReceivedAt == nil { entries[i].firstReceivedAt = at }
     }
 
+    /// A receive, with what the message says of its content and group.
+    public mutating func recordReceive(_ message: ReceivedMessage, at: Instant) {
+        recordReceive(message.messageId, at: at)
+        guard let i = index(message.messageId, "receive"), entries[i].receives == 1 else { return }
+        entries[i].tag = message.tag
+        if let name = message.messageGroupId {
+            if let known = groupIndex[name] {
+                entries[i].group = known
+            } else {
+                entries[i].group = Int32(groupNames.count)
+                groupIndex[name] = entries[i].group
+                groupNames.append(name)
+            }
+        }
+    }
+
     public mutating func recordProcessed(_ id: MessageID) {
         guard let i = index(id, "processing") else { return }
         entries[i].processings += 1
+        if entries[i].firstProcessedOrder < 0 {
+            entries[i].firstProcessedOrder = processedSoFar
+            processedSoFar += 1
+        }
+    }
+
+    public mutating func recordGroupSkipped(_ id: MessageID) {
+        guard let i = index(id, "group skip") else { return }
+        noteCause(i, .groupFailed)
+    }
+
+    public mutating func recordSpuriousDuplicate(_ id: MessageID) {
+        guard let i = index(id, "spurious duplicate") else { return }
+        noteCause(i, .spuriousDuplicate)
+    }
+
+    public mutating func recordDeadLettered(_ id: MessageID, at: Instant) {
+        guard let i = index(id, "dead-lettering") else { return }
+        if entries[i].deadLetteredAt != nil { inconsistencies.append("\(id) dead-lettered twice") }
+        entries[i].deadLetteredAt = at
+    }
+
+    public mutating func recordMovedOut(_ id: MessageID, at: Instant) {
+        guard let i = index(id, "move") else { return }
+        entries[i].movedOutAt = at
+    }
+
+    public mutating func recordPurged(_ id: MessageID, at: Instant) {
+        guard let i = index(id, "purge") else { return }
+        entries[i].purgedAt = at
     }
 
     public mutating func recordProcessingFailed(_ id: MessageID) {
@@ -121,6 +192,10 @@ public enum RedeliveryCause: String, Sendable, CaseIterable, Comparable {
     case processingFailed
     case consumerCrashed
     case deleteFailed
+    /// FIFO: left unprocessed because an earlier message of its group failed in the same batch.
+    case groupFailed
+    /// The queue delivered a second copy while the first was held (best-effort delivery).
+    case spuriousDuplicate
 
     public static func < (a: RedeliveryCause, b: RedeliveryCause) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!

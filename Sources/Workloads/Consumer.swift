@@ -16,6 +16,8 @@ public struct ConsumerSpecification: Sendable {
     public var failureProbability: Double
     /// How long a consumer waits after an empty receive before it polls again.
     public var emptyReceiveDelay: Span
+    /// This fleet's retry policy; nil takes the network's.
+    public var retryPolicy: RetryPolicy?
 
     public init(name: String, count: Int, maxMessages: Int = 1, waitTime: Span = .seconds(20), visibilityTimeout: Span? = nil,
                 processing: Distribution, failureProbability: Double = 0, emptyReceiveDelay: Span = .zero) {
@@ -52,6 +54,11 @@ public final class Consumer: ReceiveRequester, TimerTarget {
     /// The batch in hand and how far through it the consumer is.
     var batch: [ReceivedMessage] = []
     var position = 0
+    /// FIFO groups of the batch in hand whose processing failed: their later messages are left
+    /// alone, so the group is retried in order.
+    var failedGroups: [String] = []
+    let retryPolicy: RetryPolicy
+    let retryQuota = RetryQuota()
     /// The call under way (a receive or a delete): its attempt and when its answer arrives.
     var attempt = 1
     var answerAt = Instant.zero
@@ -73,6 +80,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         queue = fleet.queue
         processingStream = streams("consumer/\(fleet.specification.name)/\(index)/processing")
         networkStream = streams("consumer/\(fleet.specification.name)/\(index)/network")
+        retryPolicy = fleet.specification.retryPolicy ?? fleet.network.retryPolicy
     }
 
     /// Copied from the fleet so the hot path reads fields, not a struct copied out of another object.
@@ -147,6 +155,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
                                             visibilityTimeout: specification.visibilityTimeout)
         switch queue.receiveMessage(request, requester: self) {
         case .messages(let messages):
+            if attempt > 1 { retryQuota.succeeded(afterRetry: true) }
             handOver(messages)
             take(.receiveAnswered, at: answerAt)
         case .waiting(let id):
@@ -174,14 +183,15 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         }
         batch = messages
         position = 0
+        if !failedGroups.isEmpty { failedGroups.removeAll() }
     }
 
     func receiveFailed() {
-        let retry = attempt < fleet.network.retryPolicy.maxAttempts
+        let retry = attempt < retryPolicy.maxAttempts && retryQuota.spend(timeout: false)
         fleet.observer.callFailed(actor: "consumer/\(specification.name)/\(index)", operation: "ReceiveMessage", willRetry: retry,
                                   at: scheduler.now)
         // A receive that failed on every attempt is given up; the consumer polls afresh after a pause.
-        let pause = fleet.network.retryPolicy.backoff(after: attempt, rng: networkStream)
+        let pause = retryPolicy.backoff(after: attempt, rng: networkStream)
         attempt = retry ? attempt + 1 : 1
         take(.receiveRetry, at: scheduler.now + pause)
     }
@@ -195,6 +205,12 @@ public final class Consumer: ReceiveRequester, TimerTarget {
             return
         }
         let now = scheduler.now
+        if !failedGroups.isEmpty, let group = batch[position].messageGroupId, failedGroups.contains(group) {
+            fleet.observer.abandoned(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: batch[position], why: .groupFailed, at: now)
+            position += 1
+            processNext()
+            return
+        }
         if busySince == nil { busySince = now }
         let duration = Span(seconds: specification.processing.sample(processingStream, truncatedAtZero: true))
         // Always through the event list, even when processing takes no time: taking it at once
@@ -207,9 +223,11 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         let now = scheduler.now
         let message = batch[position]
         endBusy(at: now)
-        let failed = specification.failureProbability > 0 && processingStream.bernoulli(specification.failureProbability)
+        let failed = message.poison
+            || (specification.failureProbability > 0 && processingStream.bernoulli(specification.failureProbability))
         if failed {
             fleet.observer.abandoned(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, why: .processingFailed, at: now)
+            if let group = message.messageGroupId { failedGroups.append(group) }
             position += 1
             processNext()
             return
@@ -230,6 +248,11 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         }
         let message = batch[position]
         let result = queue.deleteMessage(message.receiptHandle)
+        if case .rejected(let error) = result, error.isRetryable {
+            take(.deleteFailed, at: answerAt)
+            return
+        }
+        if attempt > 1 { retryQuota.succeeded(afterRetry: true) }
         fleet.observer.deleteAnswered(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, result: result,
                                       at: scheduler.now)
         // The delete has reached the queue: the message is no longer in hand, so a crash before
@@ -241,7 +264,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
     func deleteFailed() {
         let now = scheduler.now
         let message = batch[position]
-        let retry = attempt < fleet.network.retryPolicy.maxAttempts
+        let retry = attempt < retryPolicy.maxAttempts && retryQuota.spend(timeout: false)
         fleet.observer.callFailed(actor: "consumer/\(specification.name)/\(index)", operation: "DeleteMessage", willRetry: retry, at: now)
         guard retry else {
             fleet.observer.abandoned(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, why: .deleteFailed, at: now)
@@ -249,7 +272,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
             processNext()
             return
         }
-        let pause = fleet.network.retryPolicy.backoff(after: attempt, rng: networkStream)
+        let pause = retryPolicy.backoff(after: attempt, rng: networkStream)
         attempt += 1
         take(.deleteRetry, at: now + pause)
     }

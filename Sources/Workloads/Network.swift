@@ -101,3 +101,33 @@ public struct RetryPolicy: Sendable, Equatable {
         return result
     }
 }
+
+/// The retry quota of the AWS SDKs' standard retry mode, one per client: a bucket of 500 tokens;
+/// a retry costs 5 (10 after a timeout), a success gives back what its retry cost, or 1 when it
+/// needed none. With the bucket empty, failures are not retried, so a client facing a failing
+/// service backs off instead of multiplying its load.
+public final class RetryQuota {
+    public static let capacity = 500
+    public static let retryCost = 5
+    public static let timeoutRetryCost = 10
+    public private(set) var tokens = RetryQuota.capacity
+    /// Retries refused because the bucket was empty.
+    public private(set) var refusals = 0
+
+    public init() {}
+
+    /// Takes the cost of one retry; false when the bucket cannot pay it.
+    public func spend(timeout: Bool) -> Bool {
+        let cost = timeout ? Self.timeoutRetryCost : Self.retryCost
+        guard tokens >= cost else {
+            refusals += 1
+            return false
+        }
+        tokens -= cost
+        return true
+    }
+
+    public func succeeded(afterRetry: Bool) {
+        tokens = min(Self.capacity, tokens + (afterRetry ? Self.retryCost : 1))
+    }
+}

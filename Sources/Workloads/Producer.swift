@@ -17,6 +17,27 @@ public struct ProducerSpecification: Sendable {
     public var batchLinger: Span
     /// Per-message DelaySeconds; nil takes the queue's.
     public var delay: Span?
+    /// FIFO: message groups the producer spreads its messages over, uniformly at random; 0 sends none.
+    public var messageGroups: Int = 0
+    /// FIFO: how the producer names its sends for deduplication.
+    public var deduplicationId: DeduplicationIDs = .perMessage
+    /// Chance that a send's answer is lost after the queue accepted it: the producer sees a timeout
+    /// and sends the same content again, which only deduplication keeps from being enqueued twice.
+    public var responseLoss: Double = 0
+    /// Fraction of messages that fail every processing attempt.
+    public var poisonFraction: Double = 0
+    /// This producer's retry policy; nil takes the network's.
+    public var retryPolicy: RetryPolicy?
+
+    /// How a producer sets MessageDeduplicationId.
+    public enum DeduplicationIDs: String, Sendable, CaseIterable {
+        /// One ID per message, the same on every retry: retries are deduplicated.
+        case perMessage
+        /// A new ID on every attempt (a common mistake): retries are not deduplicated.
+        case perAttempt
+        /// No ID: the queue's content-based deduplication must be on.
+        case none
+    }
 
     public init(name: String, arrivals: ArrivalProcess, schedule: RateSchedule? = nil, messageSize: Distribution,
                 attributeCount: Int = 0, attributeBytes: Int = 0, batchSize: Int = 1, batchLinger: Span = .zero,
@@ -48,6 +69,11 @@ public final class Producer: TimerTarget {
     let arrivalStream: RandomStream
     let sizeStream: RandomStream
     let networkStream: RandomStream
+    /// Group choice, poison and lost answers draw from a stream of their own, so turning them on
+    /// leaves arrivals, sizes and latencies as they were.
+    let contentStream: RandomStream
+    let retryPolicy: RetryPolicy
+    let retryQuota = RetryQuota()
     let stop: Instant
     /// The rate arrivals follow, worked out once rather than per arrival.
     let rateSchedule: RateSchedule?
@@ -74,16 +100,21 @@ public final class Producer: TimerTarget {
 
     /// A send under way.
     struct Call {
+        /// What the call sends; once answered, what is left to retry.
         var batch: [Entry]
         var attempt: Int
         var answerAt: Instant
+        var answerLost = false
     }
 
     var calls: [Call?] = []
     var freeCalls: [Int] = []
 
-    public init(specification: ProducerSpecification, queue: Queue, queueIndex: Int, network: Network, scheduler: Scheduler,
-                observer: WorkloadObserver, streams: (String) -> RandomStream, stop: Instant) {
+    /// Tags are unique across producers: the producer's index in the high bits.
+    static let tagProducerShift: UInt64 = 40
+
+    public init(specification: ProducerSpecification, producerIndex: Int = 0, queue: Queue, queueIndex: Int, network: Network,
+                scheduler: Scheduler, observer: WorkloadObserver, streams: (String) -> RandomStream, stop: Instant) {
         self.specification = specification
         self.queue = queue
         self.queueIndex = queueIndex
@@ -93,6 +124,9 @@ public final class Producer: TimerTarget {
         arrivalStream = streams("producer/\(specification.name)/arrivals")
         sizeStream = streams("producer/\(specification.name)/size")
         networkStream = streams("producer/\(specification.name)/network")
+        contentStream = streams("producer/\(specification.name)/content")
+        retryPolicy = specification.retryPolicy ?? network.retryPolicy
+        nextTag = UInt64(producerIndex) << Self.tagProducerShift
         self.stop = stop
         rateSchedule = specification.arrivals.effectiveSchedule(specification.schedule)
     }
@@ -132,8 +166,12 @@ public final class Producer: TimerTarget {
         let attributes = (0..<specification.attributeCount).map {
             MessageAttribute(name: "a\($0)", dataType: .string, valueBytes: specification.attributeBytes)
         }
-        let request = SendMessageRequest(bodyBytes: bodyBytes, attributes: attributes, delay: specification.delay, tag: nextTag)
+        var request = SendMessageRequest(bodyBytes: bodyBytes, attributes: attributes, delay: specification.delay, tag: nextTag)
         nextTag += 1
+        if specification.messageGroups > 0 {
+            request.messageGroupId = "g\(contentStream.uniformInt(below: specification.messageGroups))"
+        }
+        if specification.poisonFraction > 0 { request.poison = contentStream.bernoulli(specification.poisonFraction) }
         buffer.append(Entry(request: request, producedAt: now))
         if buffer.count >= specification.batchSize {
             flush()
@@ -171,49 +209,84 @@ public final class Producer: TimerTarget {
     func sendArrives(_ call: Int) {
         let now = scheduler.now
         let batch = calls[call]!.batch
+        let attempt = calls[call]!.attempt
         if network.fails(at: now, rng: networkStream) {
             take(.sendFailed, call: call, at: calls[call]!.answerAt)
             return
         }
+        var retry: [Entry] = []
         if batch.count == 1 && specification.batchSize == 1 {
-            record(batch[0], queue.sendMessage(batch[0].request), at: now)
+            let result = queue.sendMessage(request(batch[0], attempt: attempt))
+            if record(batch[0], result, at: now) { retry.append(batch[0]) }
         } else {
-            switch queue.sendMessageBatch(batch.map(\.request)) {
+            switch queue.sendMessageBatch(batch.map { request($0, attempt: attempt) }) {
             case .entries(let results):
-                for (entry, result) in zip(batch, results) { record(entry, result, at: now) }
+                for (entry, result) in zip(batch, results) where record(entry, result, at: now) { retry.append(entry) }
             case .rejected(let error):
-                for entry in batch { record(entry, .rejected(error), at: now) }
+                for entry in batch where record(entry, .rejected(error), at: now) { retry.append(entry) }
             }
+        }
+        // The answer may be lost on its way back: the producer cannot tell what was accepted and
+        // sends the whole batch again.
+        if specification.responseLoss > 0 && contentStream.bernoulli(specification.responseLoss) {
+            calls[call]!.batch = batch
+            calls[call]!.answerLost = true
+        } else {
+            calls[call]!.batch = retry
         }
         take(.sendAnswered, call: call, at: calls[call]!.answerAt)
     }
 
-    func record(_ entry: Entry, _ result: SendMessageResult, at now: Instant) {
+    /// The request for an entry on its `attempt`-th try.
+    func request(_ entry: Entry, attempt: Int) -> SendMessageRequest {
+        guard entry.request.messageGroupId != nil else { return entry.request }
+        var request = entry.request
+        switch specification.deduplicationId {
+        case .perMessage: request.deduplicationId = "\(specification.name)-\(request.tag)"
+        case .perAttempt: request.deduplicationId = "\(specification.name)-\(request.tag)-\(attempt)"
+        case .none: break
+        }
+        return request
+    }
+
+    /// Tells the observer what became of an entry; returns true when the entry should be retried
+    /// (the queue throttled it).
+    func record(_ entry: Entry, _ result: SendMessageResult, at now: Instant) -> Bool {
         switch result {
         case .sent(let id):
             observer.sendAccepted(queue: queueIndex, messageId: id, producedAt: entry.producedAt, at: now)
+        case .deduplicated(let id):
+            observer.sendDeduplicated(queue: queueIndex, original: id, at: now)
         case .rejected(let error):
+            if error.isRetryable { return true }
             observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt, reason: error.description, at: now)
         }
+        return false
     }
 
     /// The call failed before taking effect: retry it after a backoff, or give its messages up.
     func sendFailed(_ call: Int) {
         callsOutstanding -= 1
+        retryOrAbandon(call, reason: "ServiceUnavailable")
+    }
+
+    /// Retries what a call left undone (everything, or the throttled entries), within the retry
+    /// policy's attempts and the retry quota, or gives it up.
+    func retryOrAbandon(_ call: Int, reason: String) {
         let now = scheduler.now
         let attempt = calls[call]!.attempt
-        let retry = attempt < network.retryPolicy.maxAttempts
+        let retry = attempt < retryPolicy.maxAttempts && retryQuota.spend(timeout: calls[call]!.answerLost)
         observer.callFailed(actor: "producer/\(specification.name)", operation: "SendMessage", willRetry: retry, at: now)
         guard retry else {
             for entry in release(call).batch {
                 observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt,
-                                       reason: "ServiceUnavailable after \(attempt) attempts", at: now)
+                                       reason: "\(reason) after \(attempt) attempts", at: now)
             }
             reportIfFinished()
             return
         }
         callsOutstanding += 1
-        take(.sendRetry, call: call, at: now + network.retryPolicy.backoff(after: attempt, rng: networkStream))
+        take(.sendRetry, call: call, at: now + retryPolicy.backoff(after: attempt, rng: networkStream))
     }
 
     /// Takes a call's next step at `instant`: now, or from a timer.
@@ -230,8 +303,13 @@ public final class Producer: TimerTarget {
         case .sendArrives: sendArrives(call)
         case .sendAnswered:
             callsOutstanding -= 1
-            _ = release(call)
-            reportIfFinished()
+            if calls[call]!.batch.isEmpty {
+                retryQuota.succeeded(afterRetry: calls[call]!.attempt > 1)
+                _ = release(call)
+                reportIfFinished()
+            } else {
+                retryOrAbandon(call, reason: calls[call]!.answerLost ? "response lost" : "ThrottlingException")
+            }
         case .sendFailed: sendFailed(call)
         case .sendRetry:
             callsOutstanding -= 1

@@ -9,6 +9,9 @@ public enum Abandonment: String, Sendable {
     case consumerCrashed
     /// The delete call failed on every attempt.
     case deleteFailed
+    /// FIFO: an earlier message of the same group in the batch failed, so this one was left
+    /// unprocessed to keep the group's order; it returns after its visibility timeout.
+    case groupFailed
 }
 
 /// Everything the actors do that a history or a metric needs. The world that wires actors to a
@@ -16,6 +19,8 @@ public enum Abandonment: String, Sendable {
 public protocol WorkloadObserver: AnyObject {
     /// A producer's send was accepted: the message exists from `at` on.
     func sendAccepted(queue: Int, messageId: MessageID, producedAt: Instant, at: Instant)
+    /// A FIFO queue accepted a send without enqueuing it: its deduplication ID matched `original`.
+    func sendDeduplicated(queue: Int, original: MessageID, at: Instant)
     /// A producer gave up on a message: rejected, or every attempt failed.
     func sendAbandoned(queue: Int, producedAt: Instant, reason: String, at: Instant)
     /// The queue handed a message to a consumer (counted when the queue hands it out).
@@ -34,4 +39,5 @@ public protocol WorkloadObserver: AnyObject {
 
 extension WorkloadObserver {
     public func producerFinished(_ name: String, at: Instant) {}
+    public func sendDeduplicated(queue: Int, original: MessageID, at: Instant) {}
 }

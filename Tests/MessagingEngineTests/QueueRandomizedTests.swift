@@ -359,6 +359,7 @@ struct RandomRun {
     func describe(_ result: SendMessageResult) -> String {
         switch result {
         case .sent(let id): "sent \(id)"
+        case .deduplicated(let id): "deduplicated \(id)"
         case .rejected(let error): "rejected \(error.code)"
         }
     }

@@ -77,8 +77,12 @@ struct QueueReferenceModel {
 
     // MARK: Calls
 
+    /// SQS bills one request per started 64 KiB of a call's payload, at least one per call.
+    static func chunks(_ bytes: Int) -> Int { max(1, (bytes + 65_535) / 65_536) }
+
     mutating func send(bodyBytes: Int, delay: Span?, tag: UInt64) -> String {
         counters.sendRequests += 1
+        counters.billedRequests += Self.chunks(bodyBytes)
         let result = enqueue(bodyBytes: bodyBytes, delay: delay, tag: tag)
         serveWaiters()
         return result
@@ -86,6 +90,7 @@ struct QueueReferenceModel {
 
     mutating func sendBatch(_ entries: [(bodyBytes: Int, delay: Span?, tag: UInt64)]) -> String {
         counters.sendRequests += 1
+        counters.billedRequests += Self.chunks(entries.reduce(0) { $0 + $1.bodyBytes })
         let results = entries.map { enqueue(bodyBytes: $0.bodyBytes, delay: $0.delay, tag: $0.tag) }
         serveWaiters()
         return "batch [\(results.joined(separator: ", "))]"
@@ -116,6 +121,7 @@ struct QueueReferenceModel {
 
     mutating func receive(max: Int, wait: Span, visibilityTimeout requested: Span?) -> String {
         counters.receiveRequests += 1
+        counters.billedRequests += 1
         let visibilityTimeout = requested ?? configuration.visibilityTimeout
         guard (1...10).contains(max), wait >= .zero, wait <= .seconds(20),
               visibilityTimeout >= .zero, visibilityTimeout <= .seconds(12 * 3600) else {
@@ -127,7 +133,10 @@ struct QueueReferenceModel {
                 return "rejected OverLimit"
             }
             let taken = take(upTo: max, visibilityTimeout: visibilityTimeout)
-            if taken.isEmpty { counters.emptyReceives += 1 }
+            if taken.isEmpty {
+                counters.emptyReceives += 1
+                if visibleCount > 0 { counters.emptyReceivesWithMessagesStored += 1 }
+            }
             return "messages \(taken)"
         }
         if waiters.isEmpty, !visibleOrder.isEmpty, inFlightCount < configuration.inFlightMax {
@@ -159,6 +168,7 @@ struct QueueReferenceModel {
 
     mutating func delete(_ handle: Handle) -> String {
         counters.deleteRequests += 1
+        counters.billedRequests += 1
         let result = deleteEntry(handle)
         serveWaiters()
         return result
@@ -166,6 +176,7 @@ struct QueueReferenceModel {
 
     mutating func deleteBatch(_ handles: [Handle]) -> String {
         counters.deleteRequests += 1
+        counters.billedRequests += 1
         let results = handles.map { deleteEntry($0) }
         serveWaiters()
         return "batch [\(results.joined(separator: ", "))]"
@@ -190,6 +201,7 @@ struct QueueReferenceModel {
 
     mutating func changeVisibility(_ handle: Handle, to timeout: Span) -> String {
         counters.changeVisibilityRequests += 1
+        counters.billedRequests += 1
         if handle.isForeign { return "rejected ReceiptHandleIsInvalid" }
         if timeout < .zero || timeout > .seconds(12 * 3600) { return "rejected InvalidParameterValue" }
         guard var message = messages[handle.messageID], message.state == .inFlight else { return "rejected MessageNotInflight" }
@@ -240,6 +252,7 @@ struct QueueReferenceModel {
             guard let index = waiters.firstIndex(where: { $0.id == request }) else { return }
             waiters.remove(at: index)
             counters.emptyReceives += 1
+            if visibleCount > 0 { counters.emptyReceivesWithMessagesStored += 1 }
             cover("long poll ended empty")
             undelivered.append((request, [], now))
             serveWaiters()
@@ -281,6 +294,8 @@ struct QueueReferenceModel {
 
     mutating func take(upTo limit: Int, visibilityTimeout: Span) -> [String] {
         var taken: [String] = []
+        var bytes = 0
+        defer { if bytes > 0 { counters.billedRequests += Self.chunks(bytes) - 1 } }
         while taken.count < limit, inFlightCount < configuration.inFlightMax, !visibleOrder.isEmpty {
             let id = visibleOrder.removeFirst()
             var message = messages[id]!
@@ -290,6 +305,7 @@ struct QueueReferenceModel {
             message.visibilityWakeup = schedule(at: now + visibilityTimeout, .visibilityEnded(message: id))
             messages[id] = message
             counters.messagesReceived += 1
+            bytes += message.sizeBytes
             taken.append(Self.describe(id: id, receiveCount: message.receiveCount, firstReceivedAt: message.firstReceivedAt!,
                                        sentAt: message.sentAt, sizeBytes: message.sizeBytes, tag: message.tag))
         }

@@ -38,6 +38,8 @@ struct History {
         case .deleteFailed:
             ledger.recordProcessed(id)
             ledger.recordDeleteFailed(id)
+        case .groupFailed: ledger.recordGroupSkipped(id)
+        case .spuriousDuplicate: ledger.recordSpuriousDuplicate(id)
         }
         ledger.recordVisibilityLapse(id)
         ledger.recordReceive(id, at: Instant(seconds: 32))

@@ -54,6 +54,7 @@ final class LedgerDriver: QueueObserver {
         let now = scheduler.now
         switch subject.sendMessage(SendMessageRequest(bodyBytes: 100)) {
         case .sent(let id): ledger.recordSend(id, producedAt: now, at: now)
+        case .deduplicated: ledger.recordSendDeduplicated()
         case .rejected: ledger.recordSendAbandoned()
         }
     }
@@ -72,6 +73,10 @@ final class LedgerDriver: QueueObserver {
         switch event {
         case .expired(let id, _, let at): ledger.recordExpiry(id, at: at)
         case .visibilityLapsed(let id, _, _): ledger.recordVisibilityLapse(id)
+        case .deadLettered(let id, _, _, _, let at): ledger.recordDeadLettered(id, at: at)
+        case .movedOut(let id, _, _, let at): ledger.recordMovedOut(id, at: at)
+        case .purged(let id, let at): ledger.recordPurged(id, at: at)
+        case .spuriousDuplicate(let id, _): ledger.recordSpuriousDuplicate(id)
         }
     }
 }

@@ -1,0 +1,415 @@
+import Crypto
+import DequeModule
+import HeapModule
+import SimKernel
+
+/// The stored messages of one FIFO message group, in send order, and how many of them are in flight.
+@usableFromInline
+struct MessageGroup {
+    var id: String
+    /// Stored messages in send order. A message that left the queue stays here until it reaches
+    /// the front, where it is dropped.
+    var messages = Deque<SlotStamp>()
+    /// Messages of the group in flight: while there is one, the group delivers nothing further.
+    var inFlight: Int32 = 0
+    /// The head message number of this group's live entry in `availableGroups`, or -1 when the
+    /// group has none (it is blocked, empty, or being taken from).
+    var queuedHead = -1
+    /// Bumped at every push onto `availableGroups` and when the slot is reused, so an entry pushed
+    /// earlier is recognised as stale when it reaches the top.
+    var stamp: UInt32 = 0
+}
+
+/// A group that can deliver, keyed by its oldest stored message: a receive takes the group whose
+/// head was sent first, as SQS scans the queue in order for a message of an unblocked group.
+@usableFromInline
+struct AvailableGroup: Comparable {
+    var headNumber: Int
+    var group: Int32
+    var stamp: UInt32
+    @usableFromInline static func < (a: AvailableGroup, b: AvailableGroup) -> Bool { a.headNumber < b.headNumber }
+    @usableFromInline static func == (a: AvailableGroup, b: AvailableGroup) -> Bool {
+        a.headNumber == b.headNumber && a.group == b.group && a.stamp == b.stamp
+    }
+}
+
+/// Which message numbers a FIFO queue stores, to find the last message of the scan window.
+///
+/// SQS looks only at the oldest `size` stored messages for a group that can deliver. `boundary` is
+/// the number of the `size`-th oldest stored message while more than `size` are stored (nil
+/// otherwise), so a group whose head is numbered above it cannot deliver. Numbers only grow and
+/// the boundary only moves forward, so keeping it costs O(1) amortised per message; the bit set
+/// drops words from its front as the oldest messages leave, so it spans the queue, not the run.
+struct ScanWindow {
+    let size: Int
+    private var words = Deque<UInt64>()
+    /// Word index of `words[0]`: it covers numbers `baseWord * 64 ..< baseWord * 64 + 64`.
+    private var baseWord = 0
+    private(set) var count = 0
+    private(set) var boundary: Int?
+
+    init(size: Int) { self.size = size }
+
+    mutating func insert(_ number: Int) {
+        let word = number >> 6
+        if words.isEmpty { baseWord = word }
+        while baseWord + words.count <= word { words.append(0) }
+        words[word - baseWord] |= 1 << UInt64(number & 63)
+        count += 1
+        if count == size + 1 { boundary = stored(before: number) }
+    }
+
+    mutating func remove(_ number: Int) {
+        let word = number >> 6
+        precondition(contains(number), "message \(number) is not stored")
+        words[word - baseWord] &= ~(1 << UInt64(number & 63))
+        count -= 1
+        if let current = boundary {
+            if count <= size {
+                boundary = nil
+            } else if number <= current {
+                boundary = stored(after: current)
+            }
+        }
+        while let first = words.first, first == 0 {
+            words.removeFirst()
+            baseWord += 1
+        }
+    }
+
+    func contains(_ number: Int) -> Bool {
+        let word = number >> 6
+        guard word >= baseWord, word < baseWord + words.count else { return false }
+        return words[word - baseWord] & (1 << UInt64(number & 63)) != 0
+    }
+
+    /// The highest stored number below `number`; one exists whenever this is called.
+    private func stored(before number: Int) -> Int {
+        var candidate = number - 1
+        while true {
+            let word = candidate >> 6
+            let bits = words[word - baseWord] & (UInt64.max >> UInt64(63 - (candidate & 63)))
+            if bits != 0 { return word * 64 + 63 - bits.leadingZeroBitCount }
+            candidate = word * 64 - 1
+        }
+    }
+
+    /// The lowest stored number above `number`; one exists whenever this is called.
+    private func stored(after number: Int) -> Int {
+        var candidate = number + 1
+        while true {
+            let word = candidate >> 6
+            let bits = words[word - baseWord] & (UInt64.max << UInt64(candidate & 63))
+            if bits != 0 { return word * 64 + bits.trailingZeroBitCount }
+            candidate = (word + 1) * 64
+        }
+    }
+}
+
+/// What deduplication compares: the ID (explicit, or the body's SHA-256), and the group when the
+/// deduplication scope is the message group.
+struct DeduplicationKey: Hashable {
+    enum Token: Hashable {
+        case id(String)
+        case content(SHA256Digest)
+    }
+    var group: String?
+    var token: Token
+}
+
+struct DeduplicationEntry {
+    var messageId: MessageID
+    var expiresAt: Instant
+}
+
+/// A receive remembered under its ReceiveRequestAttemptId.
+struct ReceiveAttempt {
+    var messages: [ReceivedMessage]
+    var expiresAt: Instant
+}
+
+/// The API actions FIFO transaction quotas count separately.
+enum QueueAction: Int, CaseIterable {
+    case send, receive, delete, changeVisibility
+
+    var name: String {
+        switch self {
+        case .send: "SendMessage"
+        case .receive: "ReceiveMessage"
+        case .delete: "DeleteMessage"
+        case .changeVisibility: "ChangeMessageVisibility"
+        }
+    }
+}
+
+/// Transactions admitted in the current calendar second of virtual time.
+///
+/// AWS publishes its FIFO quotas per second without saying how they are enforced; a fixed window
+/// aligned on whole seconds is the simplest reading, exact and O(1).
+struct TransactionWindow {
+    var second: Int64 = -1
+    var count = 0
+
+    mutating func admit(at now: Instant, limit: Int) -> Bool {
+        let current = now.nanoseconds / 1_000_000_000
+        if current != second {
+            second = current
+            count = 0
+        }
+        guard count < limit else { return false }
+        count += 1
+        return true
+    }
+}
+
+extension Queue {
+    // MARK: Validation and deduplication
+
+    func validateFifo(_ request: SendMessageRequest) -> QueueError? {
+        guard let group = request.messageGroupId else {
+            return .missingParameter("MessageGroupId is required for FIFO queues")
+        }
+        if let problem = Self.identifierProblem(group, name: "MessageGroupId") { return problem }
+        if let id = request.deduplicationId {
+            if let problem = Self.identifierProblem(id, name: "MessageDeduplicationId") { return problem }
+        } else if !configuration.contentBasedDeduplication {
+            return .invalidParameterValue(
+                "the queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+        }
+        if request.delay != nil {
+            return .invalidParameterValue("FIFO queues do not take a per-message DelaySeconds; set the queue's delay instead")
+        }
+        return nil
+    }
+
+    static func identifierProblem(_ value: String, name: String) -> QueueError? {
+        let length = value.count
+        guard (1...QueueConfiguration.identifierLengthMax).contains(length) else {
+            return .invalidParameterValue("\(name) must be 1 to 128 characters, not \(length)")
+        }
+        return nil
+    }
+
+    /// The SHA-256 of the simulated body. A simulated body is its content tag at its size, so the
+    /// digest is taken over those two numbers (little-endian); attributes are excluded, as in SQS.
+    static func contentDigest(_ request: SendMessageRequest) -> SHA256Digest {
+        var hasher = SHA256()
+        withUnsafeBytes(of: request.tag.littleEndian) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: UInt64(request.bodyBytes).littleEndian) { hasher.update(bufferPointer: $0) }
+        return hasher.finalize()
+    }
+
+    func deduplicationKey(_ request: SendMessageRequest) -> DeduplicationKey {
+        let token: DeduplicationKey.Token = request.deduplicationId.map { .id($0) } ?? .content(Self.contentDigest(request))
+        return DeduplicationKey(group: configuration.deduplicationScope == .messageGroup ? request.messageGroupId : nil,
+                                token: token)
+    }
+
+    /// The message first sent under `key`, if that was within the deduplication interval.
+    func deduplicated(_ key: DeduplicationKey) -> MessageID? {
+        let now = clock.now
+        // IDs are forgotten in the order they were remembered; only the front can have expired.
+        while let head = deduplicationDeadlines.first, head.at <= now {
+            deduplicationDeadlines.removeFirst()
+            if deduplication[head.entry]?.expiresAt == head.at { deduplication.removeValue(forKey: head.entry) }
+        }
+        return deduplication[key]?.messageId
+    }
+
+    func remember(_ key: DeduplicationKey, _ id: MessageID) {
+        let expiresAt = clock.now + configuration.deduplicationInterval
+        deduplication[key] = DeduplicationEntry(messageId: id, expiresAt: expiresAt)
+        let appended = deduplicationDeadlines.append(expiresAt, key)
+        precondition(appended, "deduplication deadlines are remembered in time order")
+    }
+
+    /// Deduplication IDs remembered now (expired ones are forgotten at the next send).
+    public var rememberedDeduplicationIDs: Int { deduplication.count }
+
+    // MARK: Throttling
+
+    /// Admits one transaction of `action`, or says why it is throttled. High-throughput mode also
+    /// counts a send against its message group's quota.
+    func throttle(_ action: QueueAction, group: String?) -> QueueError? {
+        let now = clock.now
+        let highThroughput = configuration.fifoThroughputLimit == .perMessageGroupId
+        let limit = highThroughput ? configuration.highThroughputTransactionsPerSecond : configuration.fifoTransactionsPerSecond
+        if highThroughput, action == .send, let group {
+            // Only the current second's counts matter: older ones are dropped, so this map holds
+            // the groups of one second, not every group ever seen.
+            let second = now.nanoseconds / 1_000_000_000
+            if let any = groupTransactionWindows.first, any.value.second != second {
+                groupTransactionWindows.removeAll(keepingCapacity: true)
+            }
+            let perGroup = configuration.highThroughputPerGroupTransactionsPerSecond
+            if !groupTransactionWindows[group, default: TransactionWindow()].admit(at: now, limit: perGroup) {
+                counters.throttledRequests += 1
+                return .throttling("\(action.name) on message group \(group) exceeds \(perGroup) transactions per second")
+            }
+        }
+        guard transactionWindows[action.rawValue].admit(at: now, limit: limit) else {
+            counters.throttledRequests += 1
+            return .throttling("\(action.name) on \(configuration.name) exceeds \(limit) transactions per second")
+        }
+        return nil
+    }
+
+    // MARK: Groups
+
+    /// Adds a new message (in `slot`) to the end of its group, creating the group if it has none.
+    func joinGroup(_ id: String, slot: Int32, allocation: UInt32) -> Int32 {
+        let group: Int32
+        if let existing = groupIndexByID[id] {
+            group = existing
+        } else if let reused = freeGroups.popLast() {
+            group = reused
+            groups[Int(group)].id = id
+            groups[Int(group)].stamp &+= 1
+            groupIndexByID[id] = group
+        } else {
+            group = Int32(groups.count)
+            groups.append(MessageGroup(id: id))
+            groupIndexByID[id] = group
+        }
+        groups[Int(group)].messages.append(SlotStamp(slot: slot, stamp: allocation))
+        return group
+    }
+
+    /// Brings a group's standing up to date after one of its messages changed: drops messages that
+    /// left from its front, forgets it when it is empty, and offers it to receives when it can deliver.
+    func refreshGroup(_ group: Int32) {
+        let index = Int(group)
+        if group == groupBeingTaken { return }
+        while let head = groups[index].messages.first, !isStored(head) { groups[index].messages.removeFirst() }
+        guard let head = groups[index].messages.first else {
+            precondition(groups[index].inFlight == 0, "a group with a message in flight has it stored")
+            groupIndexByID.removeValue(forKey: groups[index].id)
+            groups[index] = MessageGroup(id: "", stamp: groups[index].stamp &+ 1)
+            freeGroups.append(group)
+            return
+        }
+        let record = records[Int(head.slot)]
+        if groups[index].inFlight == 0 && record.state == .visible {
+            let number = record.messageId.rawValue
+            if groups[index].queuedHead != number {
+                groups[index].stamp &+= 1
+                groups[index].queuedHead = number
+                availableGroups.insert(AvailableGroup(headNumber: number, group: group, stamp: groups[index].stamp))
+            }
+        } else {
+            groups[index].queuedHead = -1
+        }
+    }
+
+    /// The unblocked group whose head was sent first, if its head is inside the scan window.
+    func nextAvailableGroup() -> Int32? {
+        while let top = availableGroups.min {
+            let index = Int(top.group)
+            guard groups[index].stamp == top.stamp, groups[index].queuedHead == top.headNumber else {
+                _ = availableGroups.removeMin()
+                continue
+            }
+            if let boundary = scanWindow.boundary, top.headNumber > boundary { return nil }
+            return top.group
+        }
+        return nil
+    }
+
+    /// Whether a FIFO receive would get a message now.
+    func fifoCanDeliver() -> Bool { nextAvailableGroup() != nil }
+
+    /// Takes up to `limit` messages, as many as it can from the first group that can deliver, then
+    /// from the next. Within a group it takes visible messages in order until one is not visible.
+    func takeFifo(upTo limit: Int, visibilityTimeout: Span) -> [ReceivedMessage] {
+        var taken: [ReceivedMessage] = []
+        let now = clock.now
+        while taken.count < limit, inFlightCount < configuration.inFlightMax, let group = nextAvailableGroup() {
+            _ = availableGroups.removeMin()
+            let index = Int(group)
+            groups[index].queuedHead = -1
+            // Moving a message to the dead-letter queue removes it; the group is brought up to
+            // date once, after the loop, so positions in it do not shift while it is walked.
+            groupBeingTaken = group
+            var position = 0
+            while taken.count < limit, inFlightCount < configuration.inFlightMax, position < groups[index].messages.count {
+                let entry = groups[index].messages[position]
+                position += 1
+                guard isStored(entry) else { continue }
+                guard records[Int(entry.slot)].state == .visible else { break }
+                if exceedsReceiveCount(entry.slot) {
+                    moveToDeadLetterQueue(slot: entry.slot)
+                    continue
+                }
+                groups[index].inFlight += 1
+                taken.append(deliver(slot: entry.slot, at: now, visibilityTimeout: visibilityTimeout))
+            }
+            groupBeingTaken = -1
+            refreshGroup(group)
+        }
+        return taken
+    }
+
+    // MARK: ReceiveRequestAttemptId
+
+    /// A retried receive's earlier answer, when every message of it is still held under the same
+    /// receipt handle; their visibility timeouts restart now.
+    func repeatedAttempt(_ attemptId: String, visibilityTimeout: Span) -> [ReceivedMessage]? {
+        let now = clock.now
+        while let head = receiveAttemptDeadlines.first, head.at <= now {
+            receiveAttemptDeadlines.removeFirst()
+            if receiveAttempts[head.entry]?.expiresAt == head.at { receiveAttempts.removeValue(forKey: head.entry) }
+        }
+        guard let previous = receiveAttempts[attemptId] else { return nil }
+        let stillHeld = previous.messages.allSatisfy { message in
+            let handle = message.receiptHandle
+            let record = records[Int(handle.slot)]
+            return record.state == .inFlight && record.allocation == handle.allocation && record.receiveCount == handle.receiveCount
+        }
+        guard stillHeld else {
+            receiveAttempts.removeValue(forKey: attemptId)
+            return nil
+        }
+        for message in previous.messages {
+            let slot = message.receiptHandle.slot
+            records[Int(slot)].visibilityStamp &+= 1
+            setVisibilityDeadline(now + visibilityTimeout, for: SlotStamp(slot: slot, stamp: records[Int(slot)].visibilityStamp))
+        }
+        return previous.messages
+    }
+
+    func rememberAttempt(_ attemptId: String, _ messages: [ReceivedMessage]) {
+        guard !messages.isEmpty else { return }
+        let expiresAt = clock.now + configuration.deduplicationInterval
+        receiveAttempts[attemptId] = ReceiveAttempt(messages: messages, expiresAt: expiresAt)
+        _ = receiveAttemptDeadlines.append(expiresAt, attemptId)
+    }
+
+    // MARK: Invariants
+
+    func _checkFifoInvariants() {
+        var inFlightByGroup = [Int32](repeating: 0, count: groups.count)
+        var storedByGroup = [Int](repeating: 0, count: groups.count)
+        for record in records where record.state != .free {
+            precondition(record.group >= 0 && Int(record.group) < groups.count, "a FIFO message belongs to a group")
+            storedByGroup[Int(record.group)] += 1
+            if record.state == .inFlight { inFlightByGroup[Int(record.group)] += 1 }
+            precondition(scanWindow.contains(record.messageId.rawValue), "every stored FIFO message is in the scan window's set")
+        }
+        precondition(scanWindow.count == storedCount, "the scan window counts \(scanWindow.count) messages, \(storedCount) are stored")
+        let free = Set(freeGroups)
+        for (index, group) in groups.enumerated() where !free.contains(Int32(index)) {
+            precondition(groupIndexByID[group.id] == Int32(index), "group \(group.id) is indexed")
+            precondition(group.inFlight == inFlightByGroup[index], "group \(group.id) counts \(group.inFlight) in flight, \(inFlightByGroup[index]) are")
+            precondition(storedByGroup[index] > 0, "group \(group.id) is kept with no message stored")
+            let live = group.messages.filter(isStored)
+            precondition(live.count == storedByGroup[index], "group \(group.id) lists every stored message once")
+            let numbers = live.map { records[Int($0.slot)].messageId.rawValue }
+            precondition(numbers == numbers.sorted(), "group \(group.id) keeps send order")
+            let head = records[Int(live[0].slot)]
+            let canDeliver = group.inFlight == 0 && head.state == .visible
+            precondition(canDeliver == (group.queuedHead == head.messageId.rawValue),
+                         "group \(group.id) is offered to receives exactly when it can deliver")
+        }
+        precondition(groupIndexByID.count == groups.count - freeGroups.count, "every indexed group is live")
+    }
+}

@@ -50,7 +50,7 @@ import Workloads
         let text = try bundledScenarioText("broken")
         #expect(diagnostics(text, file: "scenarios/broken.yaml") == [
             "scenarios/broken.yaml:3:11: duration: '30' needs a duration unit, e.g. 30ms",
-            "scenarios/broken.yaml:6:5: queues[0].visibiltyTimeout: unknown key 'visibiltyTimeout'; did you mean 'visibilityTimeout'? valid keys here: name, type, visibilityTimeout, retention, delay, receiveWaitTime, maximumMessageSize, inFlightMax",
+            "scenarios/broken.yaml:6:5: queues[0].visibiltyTimeout: unknown key 'visibiltyTimeout'; did you mean 'visibilityTimeout'? valid keys here: " + ScenarioKeys.queue.joined(separator: ", "),
             "scenarios/broken.yaml:7:16: queues[0].retention: 30d is out of range; expected 1m to 14d",
             "scenarios/broken.yaml:10:13: producers[0].target: 'queue/order' names no queue; expected one of queue/orders. Did you mean 'queue/orders'?",
             "scenarios/broken.yaml:12:39: producers[0].messageSize: unknown parameter 'sdev' for lognormal; did you mean 'sd'? valid: mean, sd",
@@ -87,9 +87,84 @@ import Workloads
         #expect(diagnostics(text) == ["test.yaml:2:1: 'duration' appears more than once in this mapping (first here); each key may appear once"])
     }
 
-    @Test func fifoQueuesAreRejectedUntilTheyAreSimulated() {
+    /// A FIFO scenario: a `.fifo` queue with `type: fifo`, a producer naming its message groups.
+    static let fifoScenario = minimalScenario
+        .replacingOccurrences(of: "  - name: q\n", with: "  - name: q.fifo\n    type: fifo\n")
+        .replacingOccurrences(of: "queue/q\n", with: "queue/q.fifo\n")
+        .replacingOccurrences(of: "arrivals: poisson(rate=5/s)\n", with: "arrivals: poisson(rate=5/s)\n    messageGroups: 4\n")
+
+    @Test func aFifoQueueWithGroupedProducersDecodes() throws {
+        let model = try ScenarioDecoder.decode(Self.fifoScenario, file: "t.yaml")
+        #expect(model.queues[0].isFifo)
+        #expect(model.producers[0].specification.messageGroups == 4)
+        #expect(model.producers[0].specification.deduplicationId == .perMessage)
+    }
+
+    @Test func aFifoQueueNameMustEndInDotFifo() {
         let text = minimalScenario.replacingOccurrences(of: "  - name: q\n", with: "  - name: q\n    type: fifo\n")
-        #expect(diagnostics(text) == ["test.yaml:5:11: queues[0].type: FIFO queues are not simulated yet; valid types: standard"])
+        #expect(diagnostics(text).first == "test.yaml:4:11: queues[0].name: a FIFO queue's name must end in .fifo, e.g. 'q.fifo'")
+    }
+
+    @Test func aDotFifoNameNeedsTypeFifo() {
+        let text = minimalScenario.replacingOccurrences(of: "  - name: q\n", with: "  - name: q.fifo\n")
+            .replacingOccurrences(of: "queue/q\n", with: "queue/q.fifo\n")
+        #expect(diagnostics(text) == ["test.yaml:4:11: queues[0].name: '.fifo' names a FIFO queue; add type: fifo"])
+    }
+
+    @Test func aProducerToAFifoQueueMustNameItsMessageGroups() {
+        let text = Self.fifoScenario.replacingOccurrences(of: "    messageGroups: 4\n", with: "")
+        #expect(diagnostics(text) == [
+            "test.yaml:7:5: producers[0].messageGroups: a producer sending to FIFO queue 'q.fifo' needs messageGroups (how many MessageGroupIds it uses)",
+        ])
+    }
+
+    @Test func contentDeduplicationWithoutTheQueueSettingIsRejected() {
+        let text = Self.fifoScenario.replacingOccurrences(of: "    messageGroups: 4\n", with: "    messageGroups: 4\n    deduplicationId: none\n")
+        #expect(diagnostics(text) == [
+            "test.yaml:11:22: producers[0].deduplicationId: with deduplicationId: none, FIFO queue 'q.fifo' needs contentBasedDeduplication: true",
+        ])
+    }
+
+    @Test func fifoSettingsOnAStandardQueueAreRejected() {
+        let text = minimalScenario.replacingOccurrences(of: "  - name: q\n", with: "  - name: q\n    contentBasedDeduplication: true\n")
+        #expect(diagnostics(text) == ["test.yaml:5:32: queues[0].contentBasedDeduplication: contentBasedDeduplication applies to FIFO queues only (type: fifo)"])
+    }
+
+    @Test func aRedrivePolicyMustNameAQueueOfTheSameType() {
+        let text = Self.fifoScenario.replacingOccurrences(
+            of: "    type: fifo\n",
+            with: "    type: fifo\n    redrivePolicy: { deadLetterQueue: queue/dlq, maxReceiveCount: 3 }\n  - name: dlq\n")
+        #expect(diagnostics(text) == [
+            "test.yaml:4:5: queues[0].redrivePolicy.deadLetterQueue: the dead-letter queue of a fifo queue must be fifo too; 'dlq' is standard",
+        ])
+    }
+
+    @Test func aRedrivePolicyNamingAnUnknownQueueSuggestsTheNearest() {
+        let text = minimalScenario.replacingOccurrences(
+            of: "  - name: q\n",
+            with: "  - name: q\n    redrivePolicy: { deadLetterQueue: queue/q-dql, maxReceiveCount: 3 }\n  - name: q-dlq\n")
+        #expect(diagnostics(text) == [
+            "test.yaml:4:5: queues[0].redrivePolicy.deadLetterQueue: no queue named 'q-dql'; queues: q, q-dlq. Did you mean 'queue/q-dlq'?",
+        ])
+    }
+
+    @Test func maxReceiveCountIsBetweenOneAndOneThousand() {
+        let text = minimalScenario.replacingOccurrences(
+            of: "  - name: q\n",
+            with: "  - name: q\n    redrivePolicy: { deadLetterQueue: queue/dlq, maxReceiveCount: 1001 }\n  - name: dlq\n")
+        #expect(diagnostics(text) == ["test.yaml:5:67: queues[0].redrivePolicy.maxReceiveCount: 1001 is out of range; expected 1 to 1000"])
+    }
+
+    @Test func aMoveTaskMustStartFromADeadLetterQueue() {
+        let text = minimalScenario + "\noperations:\n  - at: 5s\n    startMessageMoveTask: { source: queue/q }\n"
+        #expect(diagnostics(text) == [
+            "test.yaml:15:37: operations[0].startMessageMoveTask.source: 'q' is no queue's dead-letter queue; a move task starts from one",
+        ])
+    }
+
+    @Test func anOperationDoesOneThing() {
+        let text = minimalScenario + "\noperations:\n  - at: 5s\n"
+        #expect(diagnostics(text) == ["test.yaml:14:5: operations[0]: an operation does one thing: give exactly one of purge, startMessageMoveTask"])
     }
 
     @Test func queueAttributesOutsideAWSRangesAreRejected() {

@@ -36,6 +36,13 @@ import Testing
         #expect(keys(of: attributes) == Set(ScenarioKeys.attributes))
         let network = try definition("network")["properties"] as? [String: Any]
         #expect(keys(of: try #require(network?["retry"] as? [String: Any])) == Set(ScenarioKeys.retry))
+        #expect(keys(of: try #require(producer?["retry"] as? [String: Any])) == Set(ScenarioKeys.retry))
+        let queue = try definition("queue")["properties"] as? [String: Any]
+        #expect(keys(of: try #require(queue?["redrivePolicy"] as? [String: Any])) == Set(ScenarioKeys.redrivePolicy))
+        let operation = try definition("operation")
+        #expect(keys(of: operation) == Set(ScenarioKeys.operation))
+        let moveTask = try #require((operation["properties"] as? [String: Any])?["startMessageMoveTask"] as? [String: Any])
+        #expect(keys(of: moveTask) == Set(ScenarioKeys.moveTask))
     }
 
     @Test func everyObjectInTheSchemaRejectsUnknownKeys() throws {

@@ -171,7 +171,11 @@ public enum DeliveryChecker {
         for fate in DeliveryFate.allCases where fateCounts[fate.ordinal] > 0 { result.fates[fate] = fateCounts[fate.ordinal] }
         result.sendsDeduplicated = ledger.sendsDeduplicated
         checkContent(ledger, add: add)
-        if ledger.isFifo { checkOrder(ledger, into: &result, add: add) }
+        if ledger.isFifo {
+            // Returned rather than written through `inout`: `add` writes `result` too, and the two
+            // accesses would overlap.
+            (result.groupsSeen, result.groupsOutOfOrder) = checkOrder(ledger, add: add)
+        }
         result.violations = violations
         return result
     }
@@ -197,10 +201,10 @@ public enum DeliveryChecker {
     }
 
     /// FIFO order: within a group, messages must be first processed in the order they were sent.
-    /// A message counts as out of order when a message of its group sent after it was processed
-    /// before it. Messages never processed (dead-lettered, expired) break nothing.
-    static func checkOrder(_ ledger: DeliveryLedger, into result: inout DeliveryResult, add: (Violation) -> Void) {
-        result.groupsSeen = ledger.groupNames.count
+    /// A message counts as out of order when it was processed before a message of its group sent
+    /// earlier. Messages never processed (dead-lettered, expired) break nothing.
+    /// Returns the groups seen and the groups with an order violation.
+    static func checkOrder(_ ledger: DeliveryLedger, add: (Violation) -> Void) -> (Int, Int) {
         var latestProcessed = [Int64](repeating: -1, count: ledger.groupNames.count)
         var latestID = [Int](repeating: -1, count: ledger.groupNames.count)
         var outOfOrder = [Bool](repeating: false, count: ledger.groupNames.count)
@@ -210,12 +214,12 @@ public enum DeliveryChecker {
                 outOfOrder[group] = true
                 add(Violation(kind: .orderViolation, queue: ledger.queueName, messageId: MessageID(number),
                               at: entry.deletedAt ?? entry.firstReceivedAt ?? entry.sentAt,
-                              detail: "group \(ledger.groupNames[group]): m\(number) was processed after m\(latestID[group]), which was sent later"))
+                              detail: "group \(ledger.groupNames[group]): m\(number) was processed before m\(latestID[group]), which was sent earlier"))
             } else {
                 latestProcessed[group] = entry.firstProcessedOrder
                 latestID[group] = number
             }
         }
-        result.groupsOutOfOrder = outOfOrder.filter { $0 }.count
+        return (ledger.groupNames.count, outOfOrder.filter { $0 }.count)
     }
 }

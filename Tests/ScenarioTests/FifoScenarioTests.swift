@@ -1,0 +1,69 @@
+import Foundation
+import Reporting
+import Scenario
+import Testing
+
+/// Exactly-once over a FIFO queue, end to end: producers whose answers get lost resend, and only
+/// deduplication keeps those resends from being processed twice; consumers keep group order.
+@Suite struct FifoScenarioTests {
+    static func scenario(deduplicationId: String, responseLoss: Double = 0.05) -> String {
+        """
+        name: fifo
+        duration: 2m
+        drain: 5m
+        replications: 2
+        queues:
+          - name: orders.fifo
+            type: fifo
+            visibilityTimeout: 5s
+        producers:
+          - name: web
+            target: queue/orders.fifo
+            arrivals: poisson(rate=40/s)
+            messageGroups: 20
+            deduplicationId: \(deduplicationId)
+            responseLoss: \(responseLoss)
+        consumers:
+          - name: workers
+            source: queue/orders.fifo
+            count: 6
+            maxMessages: 10
+            processing: exponential(mean=20ms)
+            failureProbability: 0.05
+        network:
+          apiLatency: lognormal(mean=10ms, sd=4ms)
+        """
+    }
+
+    func count(_ kind: String, in report: Report) -> Int {
+        report.delivery.violationCounts.first { $0.kind == kind }?.count ?? 0
+    }
+
+    @Test func withDeduplicationProducerRetriesAreProcessedOnceAndGroupsKeepTheirOrder() throws {
+        let report = ScenarioRunner.run(try ScenarioDecoder.decode(Self.scenario(deduplicationId: "perMessage"), file: "t"))
+        #expect(report.delivery.sendsDeduplicated > 0, "lost answers must have caused resends for this test to mean anything")
+        #expect(count("duplicateContent", in: report) == 0)
+        #expect(count("orderViolation", in: report) == 0)
+        #expect(report.delivery.lost == 0)
+        let ordering = try #require(report.queues[0].ordering)
+        #expect(ordering.groups == 2 * 20)
+        #expect(ordering.groupsOutOfOrder == 0)
+        #expect(report.delivery.violationTotal == 0)
+    }
+
+    @Test func withANewDeduplicationIdPerAttemptTheDuplicatesAreReported() throws {
+        let report = ScenarioRunner.run(try ScenarioDecoder.decode(Self.scenario(deduplicationId: "perAttempt"), file: "t"))
+        #expect(report.delivery.sendsDeduplicated == 0)
+        // Every lost answer that was resent enqueued the content a second time.
+        let duplicates = count("duplicateContent", in: report)
+        #expect(duplicates > 0)
+        #expect(report.delivery.violations.contains { $0.kind == "duplicateContent" && $0.detail.contains("the same content was enqueued as") })
+        #expect(count("orderViolation", in: report) == 0, "resends are later messages of their group; order still holds")
+    }
+
+    @Test func withoutLostAnswersNothingIsDeduplicated() throws {
+        let report = ScenarioRunner.run(try ScenarioDecoder.decode(Self.scenario(deduplicationId: "perMessage", responseLoss: 0), file: "t"))
+        #expect(report.delivery.sendsDeduplicated == 0)
+        #expect(report.delivery.violationTotal == 0)
+    }
+}

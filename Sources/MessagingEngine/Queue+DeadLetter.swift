@@ -120,10 +120,7 @@ extension Queue {
         counters.purgeRequests += 1
         counters.billedRequests += 1
         let now = clock.now
-        if let last = lastPurge, now < last + configuration.purgeCooldown {
-            return .purgeQueueInProgress((last + configuration.purgeCooldown) - now)
-        }
-        lastPurge = now
+        if case .refused(let remaining) = purgeGate.tryPass(at: now) { return .purgeQueueInProgress(remaining) }
         let doomed = records.indices.filter { records[$0].state != .free }
             .sorted { records[$0].messageId < records[$1].messageId }
         for index in doomed {

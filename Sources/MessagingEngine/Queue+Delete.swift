@@ -7,7 +7,7 @@ extension Queue {
     public func deleteMessage(_ handle: ReceiptHandle) -> DeleteMessageResult {
         counters.deleteRequests += 1
         counters.billedRequests += 1
-        if isFifo, let refusal = throttle(.delete, group: nil) { return .rejected(refusal) }
+        if isFifo, let refusal = throttle(.deleteMessage) { return .rejected(refusal) }
         let result = delete(handle)
         finishCall()
         return result
@@ -18,7 +18,7 @@ extension Queue {
         counters.deleteRequests += 1
         counters.billedRequests += 1
         if let problem = Self.batchProblem(count: handles.count, bytes: 0) { return .rejected(problem) }
-        if isFifo, let refusal = throttle(.delete, group: nil) { return .rejected(refusal) }
+        if isFifo, let refusal = throttle(.deleteMessage) { return .rejected(refusal) }
         let results = handles.map(delete)
         finishCall()
         return .entries(results)
@@ -45,7 +45,7 @@ extension Queue {
     public func changeMessageVisibility(_ handle: ReceiptHandle, visibilityTimeout: Span) -> ChangeVisibilityResult {
         counters.changeVisibilityRequests += 1
         counters.billedRequests += 1
-        if isFifo, let refusal = throttle(.changeVisibility, group: nil) { return .rejected(refusal) }
+        if isFifo, let refusal = throttle(.changeMessageVisibility) { return .rejected(refusal) }
         if let problem = handleProblem(handle) { return .rejected(problem) }
         guard visibilityTimeout >= .zero, visibilityTimeout <= QueueConfiguration.visibilityTimeoutMax else {
             return .rejected(.invalidParameterValue("VisibilityTimeout must be between 0 and 43200 seconds (12h)"))

@@ -128,40 +128,6 @@ struct ReceiveAttempt {
     var expiresAt: Instant
 }
 
-/// The API actions FIFO transaction quotas count separately.
-enum QueueAction: Int, CaseIterable {
-    case send, receive, delete, changeVisibility
-
-    var name: String {
-        switch self {
-        case .send: "SendMessage"
-        case .receive: "ReceiveMessage"
-        case .delete: "DeleteMessage"
-        case .changeVisibility: "ChangeMessageVisibility"
-        }
-    }
-}
-
-/// Transactions admitted in the current calendar second of virtual time.
-///
-/// AWS publishes its FIFO quotas per second without saying how they are enforced; a fixed window
-/// aligned on whole seconds is the simplest reading, exact and O(1).
-struct TransactionWindow {
-    var second: Int64 = -1
-    var count = 0
-
-    mutating func admit(at now: Instant, limit: Int) -> Bool {
-        let current = now.nanoseconds / 1_000_000_000
-        if current != second {
-            second = current
-            count = 0
-        }
-        guard count < limit else { return false }
-        count += 1
-        return true
-    }
-}
-
 extension Queue {
     // MARK: Validation and deduplication
 
@@ -228,28 +194,16 @@ extension Queue {
 
     // MARK: Throttling
 
-    /// Admits one transaction of `action`, or says why it is throttled. High-throughput mode also
-    /// counts a send against its message group's quota.
-    func throttle(_ action: QueueAction, group: String?) -> QueueError? {
-        let now = clock.now
-        let highThroughput = configuration.fifoThroughputLimit == .perMessageGroupId
-        let limit = highThroughput ? configuration.highThroughputTransactionsPerSecond : configuration.fifoTransactionsPerSecond
-        if highThroughput, action == .send, let group {
-            // Only the current second's counts matter: older ones are dropped, so this map holds
-            // the groups of one second, not every group ever seen.
-            let second = now.nanoseconds / 1_000_000_000
-            if let any = groupTransactionWindows.first, any.value.second != second {
-                groupTransactionWindows.removeAll(keepingCapacity: true)
-            }
-            let perGroup = configuration.highThroughputPerGroupTransactionsPerSecond
-            if !groupTransactionWindows[group, default: TransactionWindow()].admit(at: now, limit: perGroup) {
-                counters.throttledRequests += 1
-                return .throttling("\(action.name) on message group \(group) exceeds \(perGroup) transactions per second")
-            }
-        }
-        guard transactionWindows[action.rawValue].admit(at: now, limit: limit) else {
+    /// Admits one transaction of `action` (a batch is one), or says why it is throttled.
+    /// High-throughput mode also counts it against each message group it names.
+    func throttle(_ action: SQSAction, groups: [String] = []) -> QueueError? {
+        guard throughput.tryAcquire(action, messageGroupIds: groups, at: clock.now) else {
             counters.throttledRequests += 1
-            return .throttling("\(action.name) on \(configuration.name) exceeds \(limit) transactions per second")
+            let quota = throughput.quota
+            let scope = quota.scope == .perMessageGroupId
+                ? "\(quota.queueTransactionsPerSecondMax) per queue or \(quota.groupTransactionsPerSecondMax) per message group"
+                : "\(quota.queueTransactionsPerSecondMax) per queue"
+            return .throttling("\(action.rawValue) on \(configuration.name) exceeds \(scope) transactions per second")
         }
         return nil
     }

@@ -10,7 +10,7 @@ extension Queue {
     public func receiveMessage(_ request: ReceiveMessageRequest, requester: ReceiveRequester?) -> ReceiveMessageResult {
         counters.receiveRequests += 1
         counters.billedRequests += 1
-        if isFifo, let refusal = throttle(.receive, group: nil) { return .rejected(refusal) }
+        if isFifo, let refusal = throttle(.receiveMessage) { return .rejected(refusal) }
         guard QueueConfiguration.receiveMessagesRange.contains(request.maxNumberOfMessages) else {
             return .rejected(.invalidParameterValue("MaxNumberOfMessages must be between 1 and 10, not \(request.maxNumberOfMessages)"))
         }

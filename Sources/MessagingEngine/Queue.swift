@@ -67,8 +67,7 @@ public final class Queue: TimerTarget {
     var receiveAttempts: [String: ReceiveAttempt] = [:]
     var receiveAttemptDeadlines = DeadlineList<String>()
     /// FIFO transaction quotas, per action and (high-throughput mode) per group.
-    var transactionWindows: [TransactionWindow] = Array(repeating: TransactionWindow(), count: QueueAction.allCases.count)
-    var groupTransactionWindows: [String: TransactionWindow] = [:]
+    var throughput: FifoThroughputLimiter
     /// The group a receive is walking; its bookkeeping waits until the walk ends.
     var groupBeingTaken: Int32 = -1
 
@@ -78,7 +77,7 @@ public final class Queue: TimerTarget {
     /// Queues whose redrive policy names this one, by token: where a move task sends messages back.
     public internal(set) var deadLetterSources: [Int: Queue] = [:]
     var moveTask: MoveTask? = nil
-    var lastPurge: Instant? = nil
+    var purgeGate: CooldownGate
     /// Draws for the best-effort knobs; required only when one of them is on.
     public var randomness: EngineRandomness?
     let usesPartitions: Bool
@@ -95,6 +94,13 @@ public final class Queue: TimerTarget {
         self.clock = clock
         self.timers = timers
         scanWindow = ScanWindow(size: configuration.fifoScanWindow)
+        let highThroughput = configuration.fifoThroughputLimit == .perMessageGroupId
+        throughput = FifoThroughputLimiter(quota: FifoThroughputQuota(
+            scope: highThroughput ? .perMessageGroupId : .perQueue,
+            queueTransactionsPerSecondMax: highThroughput ? configuration.highThroughputTransactionsPerSecond
+                                                          : configuration.fifoTransactionsPerSecond,
+            groupTransactionsPerSecondMax: configuration.highThroughputPerGroupTransactionsPerSecond))
+        purgeGate = CooldownGate(cooldown: configuration.purgeCooldown)
         usesPartitions = configuration.partitions > 1
     }
 
@@ -126,7 +132,7 @@ public final class Queue: TimerTarget {
     public func sendMessage(_ request: SendMessageRequest) -> SendMessageResult {
         counters.sendRequests += 1
         counters.billedRequests += Self.billedRequests(payloadBytes: request.sizeBytes)
-        if isFifo, let refusal = throttle(.send, group: request.messageGroupId) { return .rejected(refusal) }
+        if isFifo, let refusal = throttle(.sendMessage, groups: request.messageGroupId.map { [$0] } ?? []) { return .rejected(refusal) }
         if let problem = validate(request) { return .rejected(problem) }
         let result = accept(request)
         finishCall()
@@ -156,7 +162,7 @@ public final class Queue: TimerTarget {
         if let problem = Self.batchProblem(count: requests.count, bytes: bytes) {
             return .rejected(problem)
         }
-        if isFifo, let refusal = throttle(.send, group: requests.first?.messageGroupId) { return .rejected(refusal) }
+        if isFifo, let refusal = throttle(.sendMessage, groups: requests.compactMap(\.messageGroupId)) { return .rejected(refusal) }
         var results: [SendMessageResult] = []
         results.reserveCapacity(requests.count)
         for request in requests {

@@ -32,16 +32,18 @@ extension Queue {
         remove(slot: slot)
         let newId = target.acceptMoved(tag: record.tag, sizeBytes: record.sizeBytes,
                                        sentAt: isFifo ? now : record.sentAt, group: group, poison: record.poison,
-                                       origin: Int32(token))
+                                       origin: Int32(token), extendedPayloadBytes: Int(record.extendedPayloadBytes))
         observer?.queue(self, didObserve: .deadLettered(record.messageId, receiveCount: Int(record.receiveCount),
                                                        to: target.token, newId: newId, at: now))
     }
 
     /// Stores a message moved here by a redrive or a move task: no validation, no deduplication,
     /// no delay, and its receive count starts again from 0.
-    func acceptMoved(tag: UInt64, sizeBytes: Int, sentAt: Instant, group: String?, poison: Bool, origin: Int32) -> MessageID {
+    func acceptMoved(tag: UInt64, sizeBytes: Int, sentAt: Instant, group: String?, poison: Bool, origin: Int32,
+                     extendedPayloadBytes: Int) -> MessageID {
         counters.messagesMovedIn += 1
-        let id = store(tag: tag, sizeBytes: sizeBytes, sentAt: sentAt, delay: .zero, group: group, poison: poison, origin: origin)
+        let id = store(tag: tag, sizeBytes: sizeBytes, sentAt: sentAt, delay: .zero, group: group, poison: poison, origin: origin,
+                       extendedPayloadBytes: extendedPayloadBytes)
         finishCall()
         return id
     }
@@ -94,7 +96,7 @@ extension Queue {
         counters.messagesMovedOut += 1
         remove(slot: slot)
         let newId = target.acceptMoved(tag: record.tag, sizeBytes: record.sizeBytes, sentAt: now, group: group,
-                                       poison: record.poison, origin: -1)
+                                       poison: record.poison, origin: -1, extendedPayloadBytes: Int(record.extendedPayloadBytes))
         observer?.queue(self, didObserve: .movedOut(record.messageId, to: target.token, newId: newId, at: now))
         task.remaining -= 1
         task.moved += 1

@@ -189,6 +189,11 @@ extension Queue {
         precondition(appended, "deduplication deadlines are remembered in time order")
     }
 
+    /// Message groups holding a stored message now; groups that emptied are forgotten.
+    public var activeGroupCount: Int { groupIndexByID.count }
+    /// Slots for groups, live and free: the most groups that were ever active at once.
+    public var groupSlotCount: Int { groups.count }
+
     /// Deduplication IDs remembered now (expired ones are forgotten at the next send).
     public var rememberedDeduplicationIDs: Int { deduplication.count }
 

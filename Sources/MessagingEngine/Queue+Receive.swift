@@ -164,7 +164,8 @@ extension Queue {
                                          receiveCount: record.receiveCount),
             sentAt: record.sentAt, firstReceivedAt: record.firstReceivedAt,
             sizeBytes: record.sizeBytes, tag: record.tag,
-            messageGroupId: record.group >= 0 ? groups[Int(record.group)].id : nil, poison: record.poison)
+            messageGroupId: record.group >= 0 ? groups[Int(record.group)].id : nil, poison: record.poison,
+            extendedPayloadBytes: Int(record.extendedPayloadBytes))
     }
 
     /// Takes up to `limit` visible messages in the order they became visible and puts them in flight.

@@ -78,6 +78,8 @@ public final class Queue: TimerTarget {
     public internal(set) var deadLetterSources: [Int: Queue] = [:]
     var moveTask: MoveTask? = nil
     var purgeGate: CooldownGate
+    /// Who may call the queue; nil lets everyone (a scenario without policies).
+    public var accessControl: QueueAccessControl?
     /// Draws for the best-effort knobs; required only when one of them is on.
     public var randomness: EngineRandomness?
     let usesPartitions: Bool
@@ -210,13 +212,14 @@ public final class Queue: TimerTarget {
             delay = delay + Span(seconds: configuration.reorderWindow.seconds * draw())
         }
         return store(tag: request.tag, sizeBytes: request.sizeBytes, sentAt: clock.now, delay: delay,
-                     group: isFifo ? request.messageGroupId : nil, poison: request.poison, origin: -1)
+                     group: isFifo ? request.messageGroupId : nil, poison: request.poison, origin: -1,
+                     extendedPayloadBytes: request.extendedPayloadBytes)
     }
 
     /// Stores a new message: sent by a caller, or moved here by a redrive or a move task.
     /// `sentAt` is when its retention started, which a standard dead-letter queue keeps from the source.
     func store(tag: UInt64, sizeBytes: Int, sentAt: Instant, delay: Span, group groupID: String?, poison: Bool,
-               origin: Int32) -> MessageID {
+               origin: Int32, extendedPayloadBytes: Int = 0) -> MessageID {
         let now = clock.now
         let id = MessageID(nextMessageNumber)
         nextMessageNumber += 1
@@ -230,7 +233,8 @@ public final class Queue: TimerTarget {
             state: delay > .zero ? .delayed : .visible, allocation: allocation,
             // The stamp carries over from the slot's previous message, so that message's pending
             // visibility timer can never match the new one's.
-            visibilityStamp: records[Int(slot)].visibilityStamp, group: group, poison: poison, origin: origin)
+            visibilityStamp: records[Int(slot)].visibilityStamp, group: group, poison: poison, origin: origin,
+            extendedPayloadBytes: Int32(extendedPayloadBytes))
         if isFifo { scanWindow.insert(id.rawValue) }
         // Dropping deleted messages from the front keeps the list about as long as the queue.
         retentionDeadlines.dropStale { !isStored($0) }
@@ -416,6 +420,8 @@ struct MessageRecord: Sendable {
     var poison = false
     /// The token of the queue the redrive policy moved the message from; -1 when it was sent here.
     var origin: Int32 = -1
+    /// The `ExtendedPayloadSize` attribute of an extended-client pointer message.
+    var extendedPayloadBytes: Int32 = 0
 
     static let free = MessageRecord(messageId: MessageID(-1), tag: 0, sizeBytes: 0, sentAt: .zero, state: .free, allocation: 0)
 }

@@ -51,6 +51,11 @@ public struct QueueConfiguration: Sendable, Equatable {
     /// messages sent within the window may be received out of order.
     public var reorderWindow: Span = .zero
 
+    // MARK: Encryption
+    /// SSE-KMS: how long a data key is reused (KmsDataKeyReusePeriodSeconds, 1 min – 24 h); nil
+    /// for a queue without KMS encryption (SSE-SQS or none), which costs no KMS calls.
+    public var kmsDataKeyReusePeriod: Span?
+
     // MARK: Housekeeping
     /// PurgeQueue may be called at most once per this interval.
     public var purgeCooldown: Span = .seconds(60)
@@ -129,6 +134,9 @@ public struct QueueConfiguration: Sendable, Equatable {
         }
         if reorderWindow < .zero { found.append(("reorderWindow", "must not be negative")) }
         if purgeCooldown < .zero { found.append(("purgeCooldown", "must not be negative")) }
+        if let period = kmsDataKeyReusePeriod, !KmsDataKeyReuse.periodRange.contains(period) {
+            found.append(("kmsDataKeyReusePeriod", "must be between 1m and 24h"))
+        }
         return found
     }
 }

@@ -52,6 +52,9 @@ public struct SendMessageRequest: Sendable {
     public var deduplicationId: String?
     /// Workload metadata carried unchanged, like `tag`: a poison message fails every processing attempt.
     public var poison: Bool
+    /// The value of the extended client's `ExtendedPayloadSize` attribute: the size of the body it
+    /// stored in the object store, this message being only a pointer to it; 0 for an ordinary message.
+    public var extendedPayloadBytes: Int = 0
 
     public init(bodyBytes: Int, attributes: [MessageAttribute] = [], delay: Span? = nil, tag: UInt64 = 0,
                 messageGroupId: String? = nil, deduplicationId: String? = nil, poison: Bool = false) {
@@ -102,6 +105,8 @@ public struct ReceivedMessage: Sendable {
     /// MessageGroupId of a FIFO message; nil on a standard queue.
     public let messageGroupId: String?
     public let poison: Bool
+    /// `ExtendedPayloadSize`: the body to fetch from the object store before processing; 0 if none.
+    public let extendedPayloadBytes: Int
 }
 
 /// Identifies a long poll that is waiting for messages.

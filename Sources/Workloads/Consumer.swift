@@ -18,6 +18,8 @@ public struct ConsumerSpecification: Sendable {
     public var emptyReceiveDelay: Span
     /// This fleet's retry policy; nil takes the network's.
     public var retryPolicy: RetryPolicy?
+    /// The IAM principal it calls as; nil is `ClientServices.defaultPrincipal(name)`.
+    public var principal: String?
 
     public init(name: String, count: Int, maxMessages: Int = 1, waitTime: Span = .seconds(20), visibilityTimeout: Span? = nil,
                 processing: Distribution, failureProbability: Double = 0, emptyReceiveDelay: Span = .zero) {
@@ -59,6 +61,9 @@ public final class Consumer: ReceiveRequester, TimerTarget {
     var failedGroups: [String] = []
     let retryPolicy: RetryPolicy
     let retryQuota = RetryQuota()
+    let principal: String
+    /// The extended client's fetch of the message being processed failed: processing fails.
+    var fetchFailed = false
     /// The call under way (a receive or a delete): its attempt and when its answer arrives.
     var attempt = 1
     var answerAt = Instant.zero
@@ -81,6 +86,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         processingStream = streams("consumer/\(fleet.specification.name)/\(index)/processing")
         networkStream = streams("consumer/\(fleet.specification.name)/\(index)/network")
         retryPolicy = fleet.specification.retryPolicy ?? fleet.network.retryPolicy
+        principal = fleet.specification.principal ?? ClientServices.defaultPrincipal(fleet.specification.name)
     }
 
     /// Copied from the fleet so the hot path reads fields, not a struct copied out of another object.
@@ -151,13 +157,17 @@ public final class Consumer: ReceiveRequester, TimerTarget {
             take(.receiveFailed, at: answerAt)
             return
         }
+        if queue.authorize(principal, .receiveMessage) != nil {
+            take(.receiveFailed, at: answerAt)
+            return
+        }
         let request = ReceiveMessageRequest(maxNumberOfMessages: specification.maxMessages, waitTime: specification.waitTime,
                                             visibilityTimeout: specification.visibilityTimeout)
         switch queue.receiveMessage(request, requester: self) {
         case .messages(let messages):
             if attempt > 1 { retryQuota.succeeded(afterRetry: true) }
             handOver(messages)
-            take(.receiveAnswered, at: answerAt)
+            take(.receiveAnswered, at: answerAt + decryptLatency(messages))
         case .waiting(let id):
             pendingReceive = id
         case .rejected:
@@ -171,7 +181,14 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         handOver(messages)
         // The response leg of a long poll costs half a round trip.
         let roundTrip = fleet.network.roundTrip(at: scheduler.now, rng: networkStream)
-        take(.receiveAnswered, at: scheduler.now + Span(nanoseconds: roundTrip.nanoseconds - roundTrip.nanoseconds / 2))
+        take(.receiveAnswered, at: scheduler.now + Span(nanoseconds: roundTrip.nanoseconds - roundTrip.nanoseconds / 2)
+                + decryptLatency(messages))
+    }
+
+    /// Messages from an SSE-KMS queue need a data key to decrypt, fetched when the cached one is stale.
+    func decryptLatency(_ messages: [ReceivedMessage]) -> Span {
+        guard !messages.isEmpty, let kms = fleet.services.kms else { return .zero }
+        return kms.dataKeyLatency(principal: principal, queue: queue, side: .consumer, at: scheduler.now, rng: networkStream)
     }
 
     /// The queue has handed out `messages`; they are the consumer's from now on, even before the
@@ -212,7 +229,15 @@ public final class Consumer: ReceiveRequester, TimerTarget {
             return
         }
         if busySince == nil { busySince = now }
-        let duration = Span(seconds: specification.processing.sample(processingStream, truncatedAtZero: true))
+        var duration = Span(seconds: specification.processing.sample(processingStream, truncatedAtZero: true))
+        fetchFailed = false
+        if batch[position].extendedPayloadBytes > 0, let store = fleet.services.objectStore {
+            // The extended client fetches the body before the handler sees the message.
+            let get = store.get(ObjectKey(batch[position].tag), rng: networkStream)
+            duration = duration + get.latency
+            fetchFailed = get.status != .succeeded
+            fleet.observer.objectStoreUsed(queue: fleet.queueIndex, latency: get.latency, at: now)
+        }
         // Always through the event list, even when processing takes no time: taking it at once
         // would recurse through processing, delete and the next message for as long as messages
         // are ready at this instant, and a large backlog would overflow the stack.
@@ -223,7 +248,7 @@ public final class Consumer: ReceiveRequester, TimerTarget {
         let now = scheduler.now
         let message = batch[position]
         endBusy(at: now)
-        let failed = message.poison
+        let failed = message.poison || fetchFailed
             || (specification.failureProbability > 0 && processingStream.bernoulli(specification.failureProbability))
         if failed {
             fleet.observer.abandoned(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, why: .processingFailed, at: now)
@@ -247,10 +272,18 @@ public final class Consumer: ReceiveRequester, TimerTarget {
             return
         }
         let message = batch[position]
-        let result = queue.deleteMessage(message.receiptHandle)
+        let result = queue.authorize(principal, .deleteMessage).map { DeleteMessageResult.rejected($0) }
+            ?? queue.deleteMessage(message.receiptHandle)
         if case .rejected(let error) = result, error.isRetryable {
             take(.deleteFailed, at: answerAt)
             return
+        }
+        var answerAt = self.answerAt
+        if case .deleted = result, message.extendedPayloadBytes > 0, let store = fleet.services.objectStore {
+            // The extended client deletes the stored body after the message.
+            let delete = store.delete(ObjectKey(message.tag), at: scheduler.now, rng: networkStream)
+            answerAt = answerAt + delete.latency
+            fleet.observer.objectStoreUsed(queue: fleet.queueIndex, latency: delete.latency, at: scheduler.now)
         }
         if attempt > 1 { retryQuota.succeeded(afterRetry: true) }
         fleet.observer.deleteAnswered(queue: fleet.queueIndex, fleet: fleet.fleetIndex, message: message, result: result,

@@ -9,13 +9,16 @@ public final class ConsumerFleet {
     let queue: Queue
     let queueIndex: Int
     let network: Network
+    let services: ClientServices
     let scheduler: Scheduler
     /// Not reference-counted: the world that owns the fleet is its observer and outlives it.
     unowned(unsafe) let observer: WorkloadObserver
     public private(set) var consumers: [Consumer] = []
 
     public init(specification: ConsumerSpecification, fleetIndex: Int, queue: Queue, queueIndex: Int, network: Network,
-                scheduler: Scheduler, observer: WorkloadObserver, streams: (String) -> RandomStream) {
+                scheduler: Scheduler, observer: WorkloadObserver, streams: (String) -> RandomStream,
+                services: ClientServices = ClientServices()) {
+        self.services = services
         self.specification = specification
         self.fleetIndex = fleetIndex
         self.queue = queue

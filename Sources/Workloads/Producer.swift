@@ -28,6 +28,10 @@ public struct ProducerSpecification: Sendable {
     public var poisonFraction: Double = 0
     /// This producer's retry policy; nil takes the network's.
     public var retryPolicy: RetryPolicy?
+    /// The IAM principal it calls as; nil is `ClientServices.defaultPrincipal(name)`.
+    public var principal: String?
+    /// The SQS extended client: bodies over its threshold go to the object store.
+    public var extendedClient: ExtendedClientPolicy?
 
     /// How a producer sets MessageDeduplicationId.
     public enum DeduplicationIDs: String, Sendable, CaseIterable {
@@ -74,6 +78,8 @@ public final class Producer: TimerTarget {
     let contentStream: RandomStream
     let retryPolicy: RetryPolicy
     let retryQuota = RetryQuota()
+    let services: ClientServices
+    let principal: String
     let stop: Instant
     /// The rate arrivals follow, worked out once rather than per arrival.
     let rateSchedule: RateSchedule?
@@ -114,7 +120,8 @@ public final class Producer: TimerTarget {
     static let tagProducerShift: UInt64 = 40
 
     public init(specification: ProducerSpecification, producerIndex: Int = 0, queue: Queue, queueIndex: Int, network: Network,
-                scheduler: Scheduler, observer: WorkloadObserver, streams: (String) -> RandomStream, stop: Instant) {
+                scheduler: Scheduler, observer: WorkloadObserver, streams: (String) -> RandomStream, stop: Instant,
+                services: ClientServices = ClientServices()) {
         self.specification = specification
         self.queue = queue
         self.queueIndex = queueIndex
@@ -126,6 +133,11 @@ public final class Producer: TimerTarget {
         networkStream = streams("producer/\(specification.name)/network")
         contentStream = streams("producer/\(specification.name)/content")
         retryPolicy = specification.retryPolicy ?? network.retryPolicy
+        self.services = services
+        principal = specification.principal ?? ClientServices.defaultPrincipal(specification.name)
+        if specification.extendedClient != nil {
+            precondition(services.objectStore != nil, "producer \(specification.name) uses the extended client but there is no object store")
+        }
         nextTag = UInt64(producerIndex) << Self.tagProducerShift
         self.stop = stop
         rateSchedule = specification.arrivals.effectiveSchedule(specification.schedule)
@@ -172,6 +184,13 @@ public final class Producer: TimerTarget {
             request.messageGroupId = "g\(contentStream.uniformInt(below: specification.messageGroups))"
         }
         if specification.poisonFraction > 0 { request.poison = contentStream.bernoulli(specification.poisonFraction) }
+        if let extended = specification.extendedClient {
+            let attributeBytes = request.sizeBytes - request.bodyBytes
+            if extended.storesExternally(bodyBytes: request.bodyBytes, attributeBytes: attributeBytes) {
+                request.extendedPayloadBytes = request.bodyBytes
+                request.bodyBytes = ExtendedClientPolicy.pointerMessageBytes
+            }
+        }
         buffer.append(Entry(request: request, producedAt: now))
         if buffer.count >= specification.batchSize {
             flush()
@@ -198,12 +217,33 @@ public final class Producer: TimerTarget {
     }
 
     /// Sends a batch: the request takes effect after half the round trip, the answer comes at its end.
+    ///
+    /// Before the request leaves, the client may need a data key from KMS (an SSE-KMS queue) and,
+    /// with the extended client, puts each large body into the object store; both delay it, and a
+    /// failed put fails the call before it reaches the queue.
     func send(_ batch: [Entry], attempt: Int) {
         callsOutstanding += 1
         let start = scheduler.now
+        var before = Span.zero
+        var putFailed = false
+        if let kms = services.kms {
+            before = before + kms.dataKeyLatency(principal: principal, queue: queue, side: .producer, at: start, rng: networkStream)
+        }
+        if let store = services.objectStore {
+            for entry in batch where entry.request.extendedPayloadBytes > 0 {
+                let put = store.put(ObjectKey(entry.request.tag), bytes: entry.request.extendedPayloadBytes, at: start, rng: networkStream)
+                before = before + put.latency
+                observer.objectStoreUsed(queue: queueIndex, latency: put.latency, at: start)
+                if put.failed { putFailed = true }
+            }
+        }
         let roundTrip = network.roundTrip(at: start, rng: networkStream)
-        let call = store(Call(batch: batch, attempt: attempt, answerAt: start + roundTrip))
-        take(.sendArrives, call: call, at: start + Span(nanoseconds: roundTrip.nanoseconds / 2))
+        let call = store(Call(batch: batch, attempt: attempt, answerAt: start + before + roundTrip))
+        if putFailed {
+            take(.sendFailed, call: call, at: start + before)
+            return
+        }
+        take(.sendArrives, call: call, at: start + before + Span(nanoseconds: roundTrip.nanoseconds / 2))
     }
 
     func sendArrives(_ call: Int) {
@@ -215,7 +255,9 @@ public final class Producer: TimerTarget {
             return
         }
         var retry: [Entry] = []
-        if batch.count == 1 && specification.batchSize == 1 {
+        if let denial = queue.authorize(principal, .sendMessage) {
+            for entry in batch { _ = record(entry, .rejected(denial), at: now) }
+        } else if batch.count == 1 && specification.batchSize == 1 {
             let result = queue.sendMessage(request(batch[0], attempt: attempt))
             if record(batch[0], result, at: now) { retry.append(batch[0]) }
         } else {

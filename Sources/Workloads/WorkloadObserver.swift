@@ -35,9 +35,12 @@ public protocol WorkloadObserver: AnyObject {
     func callFailed(actor: String, operation: String, willRetry: Bool, at: Instant)
     /// A producer has stopped and nothing it made is still on its way to the queue.
     func producerFinished(_ name: String, at: Instant)
+    /// An extended-client request to the object store (put, get or delete) for a message of `queue` took `latency`.
+    func objectStoreUsed(queue: Int, latency: Span, at: Instant)
 }
 
 extension WorkloadObserver {
     public func producerFinished(_ name: String, at: Instant) {}
     public func sendDeduplicated(queue: Int, original: MessageID, at: Instant) {}
+    public func objectStoreUsed(queue: Int, latency: Span, at: Instant) {}
 }

@@ -60,6 +60,19 @@ import Testing
         cycle.queue._checkInvariants()
     }
 
+    @Test func fifoCycleKeepsEveryGroupActiveAndDeletesWhatItSends() {
+        let cycle = FifoQueueCycle(groups: 500)
+        let result = cycle.run(messages: 2_000)
+        #expect(result.messagesDeleted == 2_000)
+        #expect(result.counters.messagesSent == 2_500)
+        #expect(result.counters.messagesDeduplicated == 0)
+        #expect(result.counters.throttledRequests == 0)
+        #expect(result.counters.emptyReceives == 0)
+        #expect(result.storedCount == 500)
+        #expect(cycle.queue.activeGroupCount == 500)
+        cycle.queue._checkInvariants()
+    }
+
     @Test func mm1ScenarioDeliversEveryMessageOnce() {
         let result = ScenarioBenchmark.mm1(messages: 1_000)
         // Poisson arrivals: 1,000 expected, sd about 32.

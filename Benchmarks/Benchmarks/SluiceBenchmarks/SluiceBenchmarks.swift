@@ -65,6 +65,20 @@ let benchmarks: @Sendable () -> Void = {
         })
 
     Benchmark(
+        "FifoQueueCycle_10K_groups",
+        configuration: .init(metrics: metrics, scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 100_000,
+                             thresholds: thresholds(metrics)),
+        closure: { benchmark, cycle in
+            // One inner iteration is one message sent, received and deleted, among 10⁴ active groups.
+            blackHole(cycle.run(messages: benchmark.scaledIterations.count))
+        },
+        setup: {
+            let cycle = FifoQueueCycle(groups: 10_000)
+            cycle.run(messages: 1_000)
+            return cycle
+        })
+
+    Benchmark(
         "ScenarioMM1_1M_messages",
         configuration: .init(metrics: scenarioMetrics, warmupIterations: 1, scalingFactor: .mega, maxDuration: .seconds(30),
                              maxIterations: 10, thresholds: scenarioThresholds),

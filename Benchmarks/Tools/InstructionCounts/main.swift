@@ -7,9 +7,10 @@ import Foundation
 //
 //   instruction-counts hold <pending> <holds>
 //   instruction-counts queue <messages>
+//   instruction-counts fifo <groups> <messages>
 //   instruction-counts mm1 <messages>
 
-let usage = "usage: instruction-counts hold <pending> <holds> | queue <messages> | mm1 <messages>"
+let usage = "usage: instruction-counts hold <pending> <holds> | queue <messages> | fifo <groups> <messages> | mm1 <messages>"
 let arguments = Array(CommandLine.arguments.dropFirst())
 func count(_ index: Int) -> Int {
     guard index < arguments.count, let value = Int(arguments[index]), value >= 0 else {
@@ -26,6 +27,9 @@ case "hold":
     print("holds \(result.eventsRun) final \(result.finalInstant) pending \(result.pendingCount)")
 case "queue":
     let result = QueueCycle().run(messages: count(1))
+    print("deleted \(result.messagesDeleted) timers fired \(result.timersFired) virtual \(result.now)")
+case "fifo":
+    let result = FifoQueueCycle(groups: max(1, count(1))).run(messages: count(2))
     print("deleted \(result.messagesDeleted) timers fired \(result.timersFired) virtual \(result.now)")
 case "mm1":
     let result = ScenarioBenchmark.mm1(messages: max(1, count(1)))

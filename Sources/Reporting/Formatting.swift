@@ -39,5 +39,12 @@ enum Format {
     }
 
     static func rate(_ r: Double) -> String { fixed(r, 2) + "/s" }
+
+    /// A quantity that may be a mean (requests, GB-seconds): whole from 100 up, else 2 decimals
+    /// from 1 up, else 4.
+    static func quantity(_ x: Double) -> String {
+        let magnitude = abs(x)
+        return fixed(x, magnitude >= 100 || x == x.rounded() ? 0 : magnitude >= 1 ? 2 : 4)
+    }
     static func percent(_ p: Double) -> String { fixed(p * 100, 1) + "%" }
 }

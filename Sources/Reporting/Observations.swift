@@ -140,6 +140,55 @@ public struct FleetObservations: Sendable {
     }
 }
 
+/// The value of a count (concurrent invocations, instances) at one sample instant.
+public struct CountSample: Sendable, Equatable {
+    public var time: Double
+    public var value: Int
+    public init(time: Double, value: Int) {
+        self.time = time
+        self.value = value
+    }
+}
+
+/// What one consumer whose size changes did in one replication: a Lambda function (its event
+/// source mapping) or an autoscaled consumer fleet.
+public struct ScalingObservations: Sendable {
+    public enum Kind: String, Sendable {
+        /// The count is concurrent invocations.
+        case function
+        /// The count is instances launched: warming up or in service.
+        case autoscaledFleet
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var queue: String
+    /// The count at each sample instant (those of the queues' depth samples).
+    public var samples: [CountSample] = []
+    /// The largest count at any instant, between samples too.
+    public var peak = 0
+    /// The count integrated over the replication's elapsed time; divided by it, the mean over time.
+    public var countSeconds = 0.0
+    /// Functions only (0 for fleets): invocations, those that failed as a whole, those that needed
+    /// a new execution environment, and pollers the account's concurrency limit refused.
+    public var invocations = 0
+    public var failedInvocations = 0
+    public var coldStarts = 0
+    public var throttles = 0
+    /// Changes of size: an autoscaled fleet's scaling actions; a function's changes of pollers
+    /// (scale-ups and retirements).
+    public var scalingActions = 0
+    /// Functions only: run time as billed (each invocation rounded up to 1 ms) and configured memory.
+    public var billedDurationSeconds = 0.0
+    public var memoryMB = 0
+
+    public init(name: String, kind: Kind, queue: String) {
+        self.name = name
+        self.kind = kind
+        self.queue = queue
+    }
+}
+
 /// A fault as it ran.
 public struct FaultEntry: Sendable, Equatable {
     public var kind: String
@@ -172,6 +221,8 @@ public struct ReplicationObservations: Sendable {
     public var faults: [FaultEntry]
     public var callsFailed = 0
     public var callsRetried = 0
+    /// Autoscaled fleets, then functions, each in the order of the scenario file.
+    public var scaling: [ScalingObservations] = []
 
     public init(index: Int, duration: Double, elapsed: Double, endReason: String, eventsRun: Int,
                 queues: [QueueObservations], fleets: [FleetObservations], delivery: [DeliveryResult], faults: [FaultEntry]) {

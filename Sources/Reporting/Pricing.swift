@@ -46,6 +46,22 @@ public struct ServiceUsage: Sendable, Equatable {
 
     public init() {}
 
+    /// The mean of each quantity over `usages` (replications); zero usage when there are none.
+    public static func mean(_ usages: [ServiceUsage]) -> ServiceUsage {
+        var mean = ServiceUsage()
+        guard !usages.isEmpty else { return mean }
+        let n = Double(usages.count)
+        mean.sqsStandardRequests = usages.reduce(0) { $0 + $1.sqsStandardRequests } / n
+        mean.sqsFifoRequests = usages.reduce(0) { $0 + $1.sqsFifoRequests } / n
+        mean.kmsRequests = usages.reduce(0) { $0 + $1.kmsRequests } / n
+        mean.s3PutRequests = usages.reduce(0) { $0 + $1.s3PutRequests } / n
+        mean.s3GetRequests = usages.reduce(0) { $0 + $1.s3GetRequests } / n
+        mean.s3StoredByteSeconds = usages.reduce(0) { $0 + $1.s3StoredByteSeconds } / n
+        mean.lambdaRequests = usages.reduce(0) { $0 + $1.lambdaRequests } / n
+        mean.lambdaGBSeconds = usages.reduce(0) { $0 + $1.lambdaGBSeconds } / n
+        return mean
+    }
+
     /// Adds a function's invocations: GB-seconds are billed duration times configured memory,
     /// 1 GB being 1,024 MB.
     public mutating func addLambda(invocations: Int, billedDurationSeconds: Double, memoryMB: Int) {

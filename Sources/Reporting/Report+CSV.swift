@@ -10,6 +10,18 @@ extension Report {
         return out
     }
 
+    /// Concurrent invocations of each function and instances of each autoscaled fleet at each
+    /// sample instant, one row per sample, name and replication.
+    public var concurrencyCSV: String {
+        var out = "replication,name,time,value\n"
+        for series in concurrencySeries {
+            for s in series.samples {
+                out += "\(series.replication),\(csvField(series.name)),\(JSONValue.format(s.time)),\(s.value)\n"
+            }
+        }
+        return out
+    }
+
     /// Headline figures per queue, one row per queue.
     public var summaryCSV: String {
         var out = "queue,type,sent,received,deleted,sentPerSecond,deletedPerSecond,queueWaitMean,queueWaitLow,queueWaitHigh,"

@@ -28,6 +28,46 @@ extension QueueActivity {
     }
 }
 
+extension ConcurrencyReport {
+    var json: JSONValue {
+        // Invocation figures belong to functions; an autoscaled fleet has none.
+        func functionOnly(_ value: Int) -> JSONValue { kind == .function ? .int(value) : .null }
+        return .object([("kind", .string(kind.rawValue)), ("queue", .string(queue)), ("unit", .string(unit)), ("peak", .int(peak)),
+                        ("mean", mean.json), ("invocations", functionOnly(invocations)),
+                        ("failedInvocations", functionOnly(failedInvocations)), ("coldStarts", functionOnly(coldStarts)),
+                        ("throttles", functionOnly(throttles)), ("scalingActions", .int(scalingActions))])
+    }
+}
+
+extension CostLine {
+    var json: JSONValue {
+        .object([("item", .string(item)), ("quantity", .number(quantity)), ("unit", .string(unit)), ("usd", .number(usd))])
+    }
+}
+
+extension CostReport {
+    var json: JSONValue {
+        func byService(_ lines: [CostLine]) -> JSONValue {
+            .object(CostReport.byService(lines).map { ($0.service, .number($0.usd)) })
+        }
+        return .object([
+            ("currency", .string("USD")),
+            ("total", total.json),
+            ("byService", byService(lines)),
+            ("lines", .array(lines.map(\.json))),
+            ("monthly", .object([("total", .number(monthly.totalUSD)), ("byService", byService(monthly)),
+                                 ("lines", .array(monthly.map(\.json)))])),
+            ("queues", .object(queues.map { q in
+                (q.name, .object([("type", .string(q.type)), ("billedRequests", .number(q.billedRequests)), ("usd", .number(q.usd))]))
+            })),
+            ("functions", .object(functions.map { f in
+                (f.name, .object([("memoryMB", .int(f.memoryMB)), ("requests", .number(f.requests)),
+                                  ("gbSeconds", .number(f.gbSeconds)), ("usd", .number(f.usd))]))
+            })),
+        ])
+    }
+}
+
 extension Report {
     /// The machine-readable report; its keys are documented in reports/README.md and stable.
     public var json: JSONValue {
@@ -63,6 +103,7 @@ extension Report {
             ("consumers", .object(consumers.map { f in
                 (f.name, .object([("queue", .string(f.queue)), ("count", .int(f.count)), ("utilisation", f.utilisation.json)]))
             })),
+            ("concurrency", .object(concurrency.map { c in (c.name, c.json) })),
             ("delivery", .object([
                 ("sent", .int(delivery.sent)),
                 ("deliveredOnce", .int(delivery.deliveredOnce)),
@@ -90,6 +131,7 @@ extension Report {
                          ("to", f.to.map { .number($0) } ?? .null), ("detail", .string(f.detail))])
             })),
             ("api", .object([("callsFailed", .int(callsFailed)), ("callsRetried", .int(callsRetried))])),
+            ("cost", cost.json),
             ("replicationDetails", .array(replicationSummaries.map { r in
                 .object([("index", .int(r.index)), ("elapsed", .number(r.elapsed)), ("endReason", .string(r.endReason)),
                          ("sent", .int(r.sent)), ("deleted", .int(r.deleted)),

@@ -85,7 +85,26 @@ extension Report {
         if !consumers.isEmpty {
             out += "## Consumers\n\n| fleet | queue | consumers | utilisation |\n|---|---|---|---|\n"
             for f in consumers {
-                out += "| \(f.name) | \(f.queue) | \(f.count) | \(Format.estimate(f.utilisation, Format.percent)) |\n"
+                let autoscaled = concurrency.contains { $0.kind == .autoscaledFleet && $0.name == f.name }
+                out += "| \(f.name) | \(f.queue) | \(autoscaled ? "up to \(f.count), autoscaled" : "\(f.count)") "
+                out += "| \(Format.estimate(f.utilisation, Format.percent)) |\n"
+            }
+            out += "\n"
+        }
+
+        if !concurrency.isEmpty {
+            out += "## Functions and autoscaled fleets\n\n"
+            out += "The count is concurrent invocations for a function and instances launched (warming up or in service) for an "
+            out += "autoscaled fleet. Its mean is over time within a replication, with the interval across replications; the other "
+            out += "figures are totals over all replications. The series is in `concurrency.csv`.\n\n"
+            out += "| name | kind | queue | peak | mean [95% CI] | invocations | failed | cold starts | throttles | scaling actions |\n"
+            out += "|---|---|---|---|---|---|---|---|---|---|\n"
+            for c in concurrency {
+                func functionOnly(_ value: Int) -> String { c.kind == .function ? "\(value)" : "–" }
+                out += "| \(c.name) | \(c.kind == .function ? "function" : "autoscaled fleet") | \(c.queue) | \(c.peak) "
+                out += "| \(Format.estimate(c.mean) { Format.fixed($0, 2) }) | \(functionOnly(c.invocations)) "
+                out += "| \(functionOnly(c.failedInvocations)) | \(functionOnly(c.coldStarts)) | \(functionOnly(c.throttles)) "
+                out += "| \(c.scalingActions) |\n"
             }
             out += "\n"
         }
@@ -98,9 +117,49 @@ extension Report {
             out += "\nAPI calls failed: \(callsFailed), of which retried: \(callsRetried).\n\n"
         }
 
+        out += costSection
+
         out += "## Replications\n\n| # | ended after | why | sent | deleted | queue wait mean |\n|---|---|---|---|---|---|\n"
         for r in replicationSummaries {
             out += "| \(r.index) | \(Format.seconds(r.elapsed)) | \(r.endReason) | \(r.sent) | \(r.deleted) | \(r.queueWaitMean.map(Format.seconds) ?? "–") |\n"
+        }
+        return out
+    }
+
+    /// The cost at list prices: per scenario and per month, then per queue and per function.
+    var costSection: String {
+        let p = cost.prices
+        var out = "## Cost\n\n"
+        out += "List prices in USD: SQS \(CostLine.usdText(p.sqsStandardPerMillionRequests)) per million standard requests and "
+        out += "\(CostLine.usdText(p.sqsFifoPerMillionRequests)) per million FIFO requests, each 64 KiB of a payload billed as one "
+        out += "request. Per scenario is the mean over the replications, with no free tier; per month runs the scenario's rates for "
+        out += "30 days and takes off the SQS free tier.\n\n"
+        out += "| item | per scenario | cost | per month | cost |\n|---|---|---|---|---|\n"
+        var items = cost.monthly.map(\.item)
+        for line in cost.lines where !items.contains(line.item) { items.append(line.item) }
+        for item in items {
+            let scenario = cost.lines.first { $0.item == item }, month = cost.monthly.first { $0.item == item }
+            func quantity(_ line: CostLine?) -> String { line.map { "\(Format.quantity($0.quantity)) \($0.unit)" } ?? "–" }
+            out += "| \(item) | \(quantity(scenario)) | \(scenario?.usdText ?? "–") | \(quantity(month)) | \(month?.usdText ?? "–") |\n"
+        }
+        out += "| **total** | | **\(CostLine.usdText(cost.lines.totalUSD))** | | **\(CostLine.usdText(cost.monthly.totalUSD))** |\n\n"
+        if let total = cost.total, total.n > 1 {
+            out += "Total of one replication: \(Format.estimate(total, CostLine.usdText)).\n\n"
+        }
+        if !cost.queues.isEmpty {
+            out += "| queue | type | billed requests | cost |\n|---|---|---|---|\n"
+            for q in cost.queues {
+                out += "| \(q.name) | \(q.type) | \(Format.quantity(q.billedRequests)) | \(CostLine.usdText(q.usd)) |\n"
+            }
+            out += "\n"
+        }
+        if !cost.functions.isEmpty {
+            out += "| function | memory | requests | GB-seconds | cost |\n|---|---|---|---|---|\n"
+            for f in cost.functions {
+                out += "| \(f.name) | \(f.memoryMB) MB | \(Format.quantity(f.requests)) | \(Format.quantity(f.gbSeconds)) "
+                out += "| \(CostLine.usdText(f.usd)) |\n"
+            }
+            out += "\n"
         }
         return out
     }

@@ -83,6 +83,67 @@ public struct FleetReport: Sendable, Equatable {
     public var utilisation: Estimate?
 }
 
+/// A function or an autoscaled fleet over all replications.
+public struct ConcurrencyReport: Sendable, Equatable {
+    public var name: String
+    public var kind: ScalingObservations.Kind
+    public var queue: String
+    /// The largest count in any replication.
+    public var peak: Int
+    /// The mean over time of the count (time-weighted over each replication's elapsed time).
+    public var mean: Estimate?
+    /// Totals over all replications; zero for an autoscaled fleet except `scalingActions`.
+    public var invocations: Int
+    public var failedInvocations: Int
+    public var coldStarts: Int
+    public var throttles: Int
+    public var scalingActions: Int
+
+    /// What the count counts.
+    public var unit: String { kind == .function ? "invocations" : "instances" }
+}
+
+/// The cost of a scenario at list prices: the mean over replications, and a month at its rates.
+public struct CostReport: Sendable, Equatable {
+    /// One queue's billed requests (64 KiB chunks), mean over replications, at its type's price.
+    public struct QueueCost: Sendable, Equatable {
+        public var name: String
+        public var type: String
+        public var billedRequests: Double
+        public var usd: Double
+    }
+
+    /// One function's requests and GB-seconds, mean over replications.
+    public struct FunctionCost: Sendable, Equatable {
+        public var name: String
+        public var memoryMB: Int
+        public var requests: Double
+        public var gbSeconds: Double
+        public var usd: Double
+    }
+
+    public var prices: PriceTable
+    /// The scenario as run, each quantity the mean over replications; no free tier.
+    public var lines: [CostLine]
+    /// The total of one replication, across replications.
+    public var total: Estimate?
+    /// A 30-day month at the scenario's rates (`CostModel.projectMonthly` over `duration`), with
+    /// the SQS free tier.
+    public var monthly: [CostLine]
+    public var queues: [QueueCost]
+    public var functions: [FunctionCost]
+
+    /// Lines summed by service (the first word of an item: SQS, KMS, S3, Lambda), in line order.
+    public static func byService(_ lines: [CostLine]) -> [(service: String, usd: Double)] {
+        var sums: [(service: String, usd: Double)] = []
+        for line in lines {
+            let service = String(line.item.prefix { $0 != " " })
+            if let i = sums.firstIndex(where: { $0.service == service }) { sums[i].usd += line.usd } else { sums.append((service, line.usd)) }
+        }
+        return sums
+    }
+}
+
 public struct ViolationReport: Sendable, Equatable {
     public var kind: String
     public var replication: Int
@@ -158,10 +219,15 @@ public struct Report: Sendable, Equatable {
     public var replicationSummaries: [ReplicationSummary]
     /// Depth samples per replication and queue, for the CSV time series.
     public var depthSeries: [(replication: Int, queue: String, samples: [DepthSample])]
+    /// Functions and autoscaled fleets: autoscaled fleets first, then functions, in file order.
+    public var concurrency: [ConcurrencyReport] = []
+    /// Their counts per replication and name, for the CSV time series.
+    public var concurrencySeries: [(replication: Int, name: String, samples: [CountSample])] = []
+    public var cost: CostReport
 
     public static func == (a: Report, b: Report) -> Bool {
         a.scenario == b.scenario && a.seed == b.seed && a.replications == b.replications && a.queues == b.queues
             && a.consumers == b.consumers && a.delivery == b.delivery && a.faults == b.faults
-            && a.replicationSummaries == b.replicationSummaries
+            && a.replicationSummaries == b.replicationSummaries && a.concurrency == b.concurrency && a.cost == b.cost
     }
 }

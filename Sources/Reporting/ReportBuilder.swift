@@ -53,7 +53,67 @@ public enum ReportBuilder {
                                    deleted: r.queues.reduce(0) { $0 + $1.messagesDeleted },
                                    queueWaitMean: r.queues.first?.queueWait.mean)
             },
-            depthSeries: ordered.flatMap { r in r.queues.map { (r.index, $0.name, $0.depth) } })
+            depthSeries: ordered.flatMap { r in r.queues.map { (r.index, $0.name, $0.depth) } },
+            concurrency: ordered[0].scaling.indices.map { s in concurrencyReport(ordered.map { $0.scaling[s] }, replications: ordered) },
+            concurrencySeries: ordered.flatMap { r in r.scaling.map { (r.index, $0.name, $0.samples) } },
+            cost: cost(ordered, scenarioSeconds: run.duration, prices: PriceTable()))
+    }
+
+    static func concurrencyReport(_ all: [ScalingObservations], replications: [ReplicationObservations]) -> ConcurrencyReport {
+        ConcurrencyReport(
+            name: all[0].name, kind: all[0].kind, queue: all[0].queue,
+            peak: all.map(\.peak).max() ?? 0,
+            mean: estimate(zip(all, replications).map { s, r in r.elapsed > 0 ? s.countSeconds / r.elapsed : 0 }),
+            invocations: all.reduce(0) { $0 + $1.invocations },
+            failedInvocations: all.reduce(0) { $0 + $1.failedInvocations },
+            coldStarts: all.reduce(0) { $0 + $1.coldStarts },
+            throttles: all.reduce(0) { $0 + $1.throttles },
+            scalingActions: all.reduce(0) { $0 + $1.scalingActions })
+    }
+
+    /// What one replication used of each billed service: every queue's billed requests at its
+    /// type's rate, every function's invocations and GB-seconds.
+    static func usage(_ replication: ReplicationObservations) -> ServiceUsage {
+        var usage = ServiceUsage()
+        for queue in replication.queues {
+            if queue.type == "fifo" {
+                usage.sqsFifoRequests += Double(queue.activity.billedRequests)
+            } else {
+                usage.sqsStandardRequests += Double(queue.activity.billedRequests)
+            }
+        }
+        for function in replication.scaling where function.kind == .function {
+            usage.addLambda(invocations: function.invocations, billedDurationSeconds: function.billedDurationSeconds,
+                            memoryMB: function.memoryMB)
+        }
+        return usage
+    }
+
+    static func cost(_ replications: [ReplicationObservations], scenarioSeconds: Double, prices: PriceTable) -> CostReport {
+        let usages = replications.map(usage)
+        let model = CostModel(usage: ServiceUsage.mean(usages), prices: prices)
+        let n = Double(replications.count)
+        let queues = replications[0].queues.indices.map { q in
+            let queue = replications[0].queues[q]
+            let billed = replications.reduce(0.0) { $0 + Double($1.queues[q].activity.billedRequests) } / n
+            let perMillion = queue.type == "fifo" ? prices.sqsFifoPerMillionRequests : prices.sqsStandardPerMillionRequests
+            return CostReport.QueueCost(name: queue.name, type: queue.type, billedRequests: billed, usd: billed * perMillion / 1e6)
+        }
+        let functions = replications[0].scaling.indices.filter { replications[0].scaling[$0].kind == .function }.map { f in
+            let function = replications[0].scaling[f]
+            var usage = ServiceUsage()
+            for r in replications {
+                usage.addLambda(invocations: r.scaling[f].invocations, billedDurationSeconds: r.scaling[f].billedDurationSeconds,
+                                memoryMB: r.scaling[f].memoryMB)
+            }
+            let requests = usage.lambdaRequests / n, gbSeconds = usage.lambdaGBSeconds / n
+            return CostReport.FunctionCost(name: function.name, memoryMB: function.memoryMB, requests: requests, gbSeconds: gbSeconds,
+                                           usd: requests * prices.lambdaPerMillionRequests / 1e6 + gbSeconds * prices.lambdaPerGBSecond)
+        }
+        return CostReport(prices: prices, lines: model.lines(),
+                          total: estimate(usages.map { CostModel(usage: $0, prices: prices).lines().totalUSD }),
+                          monthly: scenarioSeconds > 0 ? model.projectMonthly(scenarioSeconds: scenarioSeconds) : [],
+                          queues: queues, functions: functions)
     }
 
     /// Mean and Student-t interval over per-replication values.

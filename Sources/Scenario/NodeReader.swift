@@ -69,6 +69,26 @@ final class NodeReader {
         return value
     }
 
+    /// A whole number with no range of its own: for fields a specification's `problems()` checks.
+    func integer(_ node: Node, _ path: String) -> Int? {
+        guard let text = scalar(node, path, expected: "a whole number") else { return nil }
+        guard let value = Int(text.replacingUnderscores()) else {
+            fail(node, path, "'\(text)' is not a whole number")
+            return nil
+        }
+        return value
+    }
+
+    /// A finite number such as `100` or `2.5`, with no range of its own.
+    func number(_ node: Node, _ path: String) -> Double? {
+        guard let text = scalar(node, path, expected: "a number") else { return nil }
+        guard let value = Double(text.replacingUnderscores()), value.isFinite else {
+            fail(node, path, "'\(text)' is not a number")
+            return nil
+        }
+        return value
+    }
+
     func unsigned(_ node: Node, _ path: String) -> UInt64? {
         guard let text = scalar(node, path, expected: "a whole number") else { return nil }
         guard let value = UInt64(text.replacingUnderscores()) else {

@@ -114,6 +114,10 @@ struct ScenarioBuilder {
         let consumers = consumerNodes.enumerated().compactMap { consumer($1, "consumers[\($0)]", queueNames: queueNames) }
         uniqueNames(producers.map(\.specification.name), "producers")
         uniqueNames(consumers.map(\.specification.name), "consumers")
+        let functions = (top["functions"].flatMap { reader.sequence($0, "functions") } ?? []).enumerated().compactMap {
+            function($1, "functions[\($0)]", queues: queues, fleetNames: consumers.map(\.specification.name))
+        }
+        uniqueNames(functions.map(\.specification.name), "functions")
 
         var apiLatency = Distribution.constant(0)
         var retryPolicy = RetryPolicy.standard
@@ -135,7 +139,8 @@ struct ScenarioBuilder {
         }
 
         let faults = (top["faults"].flatMap { reader.sequence($0, "faults") } ?? []).enumerated().compactMap {
-            fault($1, "faults[\($0)]", fleets: consumers.map(\.specification), end: (duration ?? .zero) + (drain ?? .zero))
+            fault($1, "faults[\($0)]", fleets: consumers.map(\.specification), functions: functions.map(\.specification.name),
+                  end: (duration ?? .zero) + (drain ?? .zero))
         }
 
         let operations = (top["operations"].flatMap { reader.sequence($0, "operations") } ?? []).enumerated().compactMap {
@@ -153,6 +158,7 @@ struct ScenarioBuilder {
                                   queues: queues, producers: producers, consumers: consumers, apiLatency: apiLatency,
                                   retryPolicy: retryPolicy, faults: faults)
         model.operations = operations
+        model.functions = functions
         return model
     }
 
@@ -535,13 +541,116 @@ struct ScenarioBuilder {
         let failure = fields["failureProbability"].map { reader.probability($0, fields.path("failureProbability")) } ?? 0
         let emptyDelay = fields["emptyReceiveDelay"].map { reader.duration($0, fields.path("emptyReceiveDelay"), in: Span.zero...Span.seconds(3600)) }
             ?? .zero
+        let scaling = fields["scaling"].map { autoscalingPolicy($0, fields.path("scaling")) }
+        if scaling != nil, let n = fields["count"] {
+            reader.fail(n, fields.path("count"), "an autoscaled fleet has no count: it runs from scaling.min to scaling.max consumers; remove count")
+            return nil
+        }
         guard let name, let queue, let processing, let count, let maxMessages, let waitTime, let failure, let emptyDelay else { return nil }
         if case .some(.none) = visibility { return nil }
-        var specification = ConsumerSpecification(name: name, count: count, maxMessages: maxMessages, waitTime: waitTime,
-                                                  visibilityTimeout: visibility ?? nil, processing: processing,
+        if case .some(.none) = scaling { return nil }
+        var specification = ConsumerSpecification(name: name, count: scaling??.instanceCountMax ?? count, maxMessages: maxMessages,
+                                                  waitTime: waitTime, visibilityTimeout: visibility ?? nil, processing: processing,
                                                   failureProbability: failure, emptyReceiveDelay: emptyDelay)
         if let n = fields["retry"] { specification.retryPolicy = retry(n, fields.path("retry")) }
-        return ScenarioModel.ConsumerEntry(specification: specification, queue: queue)
+        return ScenarioModel.ConsumerEntry(specification: specification, queue: queue, scaling: scaling ?? nil)
+    }
+
+    /// `scaling: { min: 2, max: 40, targetBacklogPerInstance: 100, … }` inside a consumer fleet.
+    /// Ranges are the policy's own (`AutoscalingPolicy.problems()`), reported at the key they name.
+    func autoscalingPolicy(_ node: Node, _ path: String) -> AutoscalingPolicy? {
+        guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.scaling) else { return nil }
+        var valid = true
+        for key in ["min", "max", "targetBacklogPerInstance"] where fields[key] == nil {
+            reader.fail(node, fields.path(key), "missing; an autoscaled fleet needs '\(key)', e.g. scaling: { min: 2, max: 40, targetBacklogPerInstance: 100 }")
+            valid = false
+        }
+        var policy = AutoscalingPolicy(instanceCountMin: 0, instanceCountMax: 1, targetBacklogPerInstance: 1)
+        func set<T>(_ key: String, _ parse: (Node, String) -> T?, _ apply: (T) -> Void) {
+            guard let n = fields[key] else { return }
+            if let value = parse(n, fields.path(key)) { apply(value) } else { valid = false }
+        }
+        set("min", { reader.integer($0, $1) }) { policy.instanceCountMin = $0 }
+        set("max", { reader.integer($0, $1) }) { policy.instanceCountMax = $0 }
+        set("targetBacklogPerInstance", { reader.number($0, $1) }) { policy.targetBacklogPerInstance = $0 }
+        set("metricPeriod", { reader.duration($0, $1) }) { policy.metricPeriod = $0 }
+        set("scaleOutCooldown", { reader.duration($0, $1) }) { policy.scaleOutCooldown = $0 }
+        set("scaleInCooldown", { reader.duration($0, $1) }) { policy.scaleInCooldown = $0 }
+        set("warmup", { reader.duration($0, $1) }) { policy.warmup = $0 }
+        guard valid else { return nil }
+        guard report(policy.problems(), in: fields, keys: [("instanceCountMin", "min"), ("instanceCountMax", "max")]) else { return nil }
+        // The fleet makes all its consumers at once, so max is bounded like a fixed fleet's count.
+        if policy.instanceCountMax > Self.fleetSizeMax, let n = fields["max"] {
+            reader.fail(n, fields.path("max"), "\(policy.instanceCountMax) is out of range; expected at most \(Self.fleetSizeMax)")
+            return nil
+        }
+        return policy
+    }
+
+    /// The most consumers one fleet may have.
+    static let fleetSizeMax = 100_000
+
+    /// Reports a specification's problems, each at the key it names; returns whether there were none.
+    /// `keys` renames a specification's field to the file's key where they differ, in the message too.
+    func report(_ problems: [(field: String, message: String)], in fields: Fields, keys: [(field: String, key: String)] = []) -> Bool {
+        for problem in problems {
+            let key = keys.first { $0.field == problem.field }?.key ?? problem.field
+            var message = problem.message
+            for rename in keys { message = message.replacing(rename.field, with: rename.key) }
+            reader.fail(fields[key] ?? fields.node, fields.path(key), message)
+        }
+        return problems.isEmpty
+    }
+
+    // MARK: Functions
+
+    /// A Lambda function reading a queue through an event source mapping. Ranges are the
+    /// specification's own (`LambdaEventSourceMappingSpecification.problems()`).
+    func function(_ node: Node, _ path: String, queues: [QueueConfiguration], fleetNames: [String]) -> ScenarioModel.FunctionEntry? {
+        guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.function) else { return nil }
+        func need(_ key: String) -> Node? {
+            if let n = fields[key] { return n }
+            reader.fail(node, fields.path(key), "missing; every function needs '\(key)'")
+            return nil
+        }
+        let name = need("name").flatMap { reader.string($0, fields.path("name")) }
+        let queue = need("source").flatMap { reference($0, fields.path("source"), prefix: "queue", names: queues.map(\.name)) }
+        let duration = need("duration").flatMap { distribution($0, fields.path("duration"), kind: .duration) }
+        var valid = name != nil && queue != nil && duration != nil
+        var specification = LambdaEventSourceMappingSpecification(name: name ?? "", duration: duration ?? .constant(0))
+        func set<T>(_ key: String, _ parse: (Node, String) -> T?, _ apply: (T) -> Void) {
+            guard let n = fields[key] else { return }
+            if let value = parse(n, fields.path(key)) { apply(value) } else { valid = false }
+        }
+        set("batchSize", { reader.integer($0, $1) }) { specification.batchSize = $0 }
+        set("batchingWindow", { reader.duration($0, $1) }) { specification.batchingWindow = $0 }
+        set("maximumConcurrency", { reader.integer($0, $1) }) { specification.maximumConcurrency = $0 }
+        set("coldStart", { distribution($0, $1, kind: .duration) }) { specification.coldStart = $0 }
+        set("failureProbability", { reader.number($0, $1) }) { specification.failureProbability = $0 }
+        set("partialBatchFailureProbability", { reader.number($0, $1) }) { specification.partialBatchFailureProbability = $0 }
+        set("reportBatchItemFailures", { reader.boolean($0, $1) }) { specification.reportBatchItemFailures = $0 }
+        set("accountConcurrencyLimit", { reader.integer($0, $1) }) { specification.accountConcurrencyLimit = $0 }
+        var memoryMB = ScenarioModel.defaultFunctionMemoryMB
+        let mebibyte = 1_048_576, memoryRange = ScenarioModel.functionMemoryMBRange
+        set("memory", { reader.size($0, $1, in: memoryRange.lowerBound * mebibyte...memoryRange.upperBound * mebibyte) }) { bytes in
+            if bytes % mebibyte == 0 {
+                memoryMB = bytes / mebibyte
+            } else {
+                reader.fail(fields["memory"], fields.path("memory"), "Lambda memory comes in whole MiB (Lambda's MB), e.g. 512MiB")
+                valid = false
+            }
+        }
+        guard valid, let name, let queue else { return nil }
+        guard report(specification.problems(), in: fields) else { return nil }
+        if queues[queue].isFifo {
+            reader.fail(fields["source"], fields.path("source"), "functions on FIFO queues are not simulated yet; '\(queues[queue].name)' is FIFO")
+            return nil
+        }
+        if fleetNames.contains(name) {
+            reader.fail(fields["name"], fields.path("name"), "'\(name)' already names a consumer fleet; functions and fleets share one namespace in faults and reports")
+            return nil
+        }
+        return ScenarioModel.FunctionEntry(specification: specification, queue: queue, memoryMB: memoryMB)
     }
 
     func retry(_ node: Node, _ path: String) -> RetryPolicy? {
@@ -556,7 +665,7 @@ struct ScenarioBuilder {
 
     // MARK: Faults
 
-    func fault(_ node: Node, _ path: String, fleets: [ConsumerSpecification], end: Span) -> Fault? {
+    func fault(_ node: Node, _ path: String, fleets: [ConsumerSpecification], functions: [String], end: Span) -> Fault? {
         guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.fault) else { return nil }
         let actions = ["crash", "pause", "apiLatency", "apiErrors"].filter { fields[$0] != nil }
         guard actions.count == 1, let action = actions.first else {
@@ -579,6 +688,10 @@ struct ScenarioBuilder {
             }
             guard let name = reader.string(n, spec.path("consumers")) else { return nil }
             guard let index = fleets.firstIndex(where: { $0.name == name }) else {
+                if functions.contains(name) {
+                    reader.fail(n, spec.path("consumers"), "'\(name)' is a function; faults crash or pause consumer fleets, not functions")
+                    return nil
+                }
                 let hint = nearest(name, in: fleets.map(\.name)).map { " Did you mean '\($0)'?" } ?? ""
                 reader.fail(n, spec.path("consumers"), "no consumer fleet named '\(name)'; fleets: \(fleets.map(\.name).joined(separator: ", ")).\(hint)")
                 return nil

@@ -21,6 +21,9 @@ public struct ScenarioModel: Sendable {
     public var queues: [QueueConfiguration]
     public var producers: [ProducerEntry]
     public var consumers: [ConsumerEntry]
+    /// Lambda functions reading queues through event source mappings. In the observer's fleet
+    /// numbering they come after the consumer fleets: function `i` is fleet `consumers.count + i`.
+    public var functions: [FunctionEntry] = []
     public var apiLatency: Distribution
     public var retryPolicy: RetryPolicy
     public var faults: [Fault]
@@ -34,10 +37,25 @@ public struct ScenarioModel: Sendable {
     }
 
     public struct ConsumerEntry: Sendable {
+        /// For an autoscaled fleet, `count` is `scaling.instanceCountMax`: the consumers it has.
         public var specification: ConsumerSpecification
         /// Index into `queues`.
         public var queue: Int
+        /// Target tracking on the queue's backlog; nil for a fleet of fixed size.
+        public var scaling: AutoscalingPolicy? = nil
     }
+
+    public struct FunctionEntry: Sendable {
+        public var specification: LambdaEventSourceMappingSpecification
+        /// Index into `queues`.
+        public var queue: Int
+        /// Configured memory in MB (MiB, as Lambda means it), for GB-seconds in the cost.
+        public var memoryMB: Int
+    }
+
+    /// Lambda's memory setting: 128 MB to 10,240 MB in steps of 1 MB; 128 MB by default.
+    public static let functionMemoryMBRange = 128...10_240
+    public static let defaultFunctionMemoryMB = 128
 
     /// Defaults for the top-level keys a file leaves out.
     public static let defaultSeed: UInt64 = 42
@@ -54,7 +72,7 @@ public struct ScenarioModel: Sendable {
 /// checks that `scenarios/schema.json` lists exactly these.
 public enum ScenarioKeys {
     public static let top = ["name", "description", "duration", "drain", "warmup", "seed", "replications", "sampleInterval",
-                             "eventBudget", "queues", "producers", "consumers", "network", "faults", "operations"]
+                             "eventBudget", "queues", "producers", "consumers", "functions", "network", "faults", "operations"]
     public static let queue = ["name", "type", "visibilityTimeout", "retention", "delay", "receiveWaitTime",
                                "maximumMessageSize", "inFlightMax", "contentBasedDeduplication", "deduplicationScope",
                                "fifoThroughputLimit", "deduplicationInterval", "fifoScanWindow", "transactionsPerSecond",
@@ -66,7 +84,12 @@ public enum ScenarioKeys {
     public static let scheduleStep = ["from", "rate"]
     public static let attributes = ["count", "valueSize"]
     public static let consumer = ["name", "source", "count", "maxMessages", "waitTime", "visibilityTimeout", "processing",
-                                  "failureProbability", "emptyReceiveDelay", "retry"]
+                                  "failureProbability", "emptyReceiveDelay", "retry", "scaling"]
+    public static let scaling = ["min", "max", "targetBacklogPerInstance", "metricPeriod", "scaleOutCooldown", "scaleInCooldown",
+                                 "warmup"]
+    public static let function = ["name", "source", "batchSize", "batchingWindow", "maximumConcurrency", "duration", "coldStart",
+                                  "failureProbability", "partialBatchFailureProbability", "reportBatchItemFailures",
+                                  "accountConcurrencyLimit", "memory"]
     public static let network = ["apiLatency", "retry"]
     public static let retry = ["maxAttempts", "baseDelay", "maxBackoff"]
     public static let fault = ["at", "from", "to", "crash", "restartAfter", "pause", "apiLatency", "apiErrors"]

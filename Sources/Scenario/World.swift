@@ -13,7 +13,14 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
     public let scheduler = Scheduler()
     public private(set) var queues: [Queue] = []
     public private(set) var producers: [Producer] = []
+    /// One per consumer fleet of the scenario, autoscaled or not; its index is the fleet's index.
     public private(set) var fleets: [ConsumerFleet] = []
+    /// The autoscaled fleet behind each of `fleets`, nil for a fleet of fixed size.
+    public private(set) var autoscaledFleets: [AutoscaledFleet?] = []
+    /// Function `i` reports to the observer as fleet `fleets.count + i`.
+    public private(set) var functions: [LambdaEventSourceMapping] = []
+    /// The count of each autoscaled fleet, then of each function, at each sample instant.
+    var scalingSamples: [[CountSample]] = []
     let network: Network
     var faultInjector: FaultInjector!
     public private(set) var ledgers: [DeliveryLedger]
@@ -55,16 +62,30 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
                 preconditionFailure("the scenario decoder accepted an invalid redrive policy: \(problem)")
             }
         }
-        drainedQueues = queues.indices.filter { q in model.consumers.contains { $0.queue == q } }
+        drainedQueues = queues.indices.filter { q in model.consumers.contains { $0.queue == q } || model.functions.contains { $0.queue == q } }
         producers = model.producers.enumerated().map { index, entry in
             Producer(specification: entry.specification, producerIndex: index, queue: queues[entry.queue], queueIndex: entry.queue,
                      network: network, scheduler: scheduler, observer: self, streams: streams, stop: stopInstant)
         }
-        fleets = model.consumers.enumerated().map { index, entry in
-            ConsumerFleet(specification: entry.specification, fleetIndex: index, queue: queues[entry.queue], queueIndex: entry.queue,
-                          network: network, scheduler: scheduler, observer: self, streams: streams)
+        autoscaledFleets = model.consumers.enumerated().map { index, entry in
+            entry.scaling.map { policy in
+                AutoscaledFleet(consumer: entry.specification, policy: policy, fleetIndex: index, queue: queues[entry.queue],
+                                queueIndex: entry.queue, network: network, scheduler: scheduler, observer: self, streams: streams)
+            }
         }
-        faultInjector = FaultInjector(faults: model.faults, fleets: fleets, network: network, scheduler: scheduler)
+        fleets = model.consumers.enumerated().map { index, entry in
+            autoscaledFleets[index]?.fleet
+                ?? ConsumerFleet(specification: entry.specification, fleetIndex: index, queue: queues[entry.queue], queueIndex: entry.queue,
+                                 network: network, scheduler: scheduler, observer: self, streams: streams)
+        }
+        functions = model.functions.enumerated().map { index, entry in
+            LambdaEventSourceMapping(specification: entry.specification, fleetIndex: model.consumers.count + index,
+                                     queue: queues[entry.queue], queueIndex: entry.queue, network: network, scheduler: scheduler,
+                                     observer: self, streams: streams)
+        }
+        scalingSamples = Array(repeating: [], count: autoscaledFleets.compactMap { $0 }.count + functions.count)
+        faultInjector = FaultInjector(faults: model.faults, fleets: fleets, autoscaled: autoscaledFleets, network: network,
+                                      scheduler: scheduler)
     }
 
     /// Runs the replication to its end: drained after the producers stopped, the drain limit, or
@@ -72,7 +93,10 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
     public func run() -> ReplicationObservations {
         faultInjector.start()
         for producer in producers { producer.start() }
-        for fleet in fleets { fleet.start() }
+        for (index, fleet) in fleets.enumerated() {
+            if let autoscaled = autoscaledFleets[index] { autoscaled.start() } else { fleet.start() }
+        }
+        for function in functions { function.start() }
         scheduler.schedule(at: .zero, target: self, code: Code.sample.rawValue, payload: 0)
         scheduler.schedule(at: stopInstant, target: self, code: Code.producersStopped.rawValue, payload: 0)
         for (index, operation) in model.operations.enumerated() {
@@ -127,6 +151,7 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
             observations[index].depth.append(DepthSample(time: time, visible: queue.visibleCount, inFlight: queue.inFlightCount,
                                                          delayed: queue.delayedCount))
         }
+        sampleScaling(time: time)
     }
 
     /// After the producers stop, the run is over once nothing is on its way and every queue is empty.
@@ -169,7 +194,8 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
         let fleetObservations = fleets.map { fleet in
             FleetObservations(name: fleet.specification.name, queue: model.queues[model.consumers[fleet.fleetIndex].queue].name,
                               count: fleet.specification.count, busySeconds: fleet.busyTime(at: now).seconds,
-                              busyCapacitySeconds: Double(fleet.specification.count) * now.seconds)
+                              busyCapacitySeconds: autoscaledFleets[fleet.fleetIndex].map { $0.instanceSeries.integral(until: now) }
+                                  ?? Double(fleet.specification.count) * now.seconds)
         }
         let faults = faultInjector.orderedLog.map {
             FaultEntry(kind: $0.kind, target: $0.target, from: $0.from.seconds, to: $0.to?.seconds, detail: $0.detail)
@@ -179,6 +205,7 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
                                              fleets: fleetObservations, delivery: delivery, faults: faults)
         result.callsFailed = callsFailed
         result.callsRetried = callsRetried
+        result.scaling = scalingObservations(at: now)
         return result
     }
 

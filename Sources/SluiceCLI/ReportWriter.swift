@@ -16,6 +16,7 @@ enum ReportWriter {
             ("report.md", report.markdown),
             ("summary.csv", report.summaryCSV),
             ("depth.csv", report.depthCSV),
+            ("concurrency.csv", report.concurrencyCSV),
         ]
         for (name, contents) in files {
             let target = folder.appendingPathComponent(name)

@@ -8,7 +8,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a scenario and write its report.",
         discussion: """
-            Writes report.json, report.md, summary.csv and depth.csv to the output folder. The report \
+            Writes report.json, report.md, summary.csv, depth.csv and concurrency.csv to the output folder. The report \
             depends only on the scenario file, the seed, the replications and the version of sluice, \
             never on --jobs or the machine. Run time and memory go to standard error.
             """)
@@ -74,7 +74,7 @@ struct Run: ParsableCommand {
             note(String(format: "%@: %d replication(s), %d messages, %d events in %.2f s wall clock (%.0f messages/s, %.0f events/s); peak memory %.1f MiB",
                         model.name, indices.count, messages, events, seconds, Double(messages) / max(seconds, 1e-9),
                         Double(events) / max(seconds, 1e-9), Double(peakMemoryBytes()) / 1_048_576))
-            note("report written to \(outDirectory)/report.json, report.md, summary.csv, depth.csv")
+            note("report written to \(outDirectory)/report.json, report.md, summary.csv, depth.csv, concurrency.csv")
             let d = report.delivery
             note("delivery: \(d.sent) sent, \(d.deliveredOnce) delivered once, \(d.duplicated) duplicated, \(d.lost) lost, "
                  + "\(d.expired) expired, \(d.queued) still queued; \(d.violationTotal) violation(s)")

@@ -12,6 +12,6 @@ struct Validate: ParsableCommand {
     func run() throws {
         let model = try ScenarioFiles.load(scenario)
         print("\(scenario): valid — scenario '\(model.name)', \(model.queues.count) queue(s), \(model.producers.count) producer(s), "
-              + "\(model.consumers.count) consumer fleet(s), \(model.faults.count) fault(s)")
+              + "\(model.consumers.count) consumer fleet(s), \(model.functions.count) function(s), \(model.faults.count) fault(s)")
     }
 }

@@ -85,7 +85,8 @@ public struct ScalingAction: Sendable, Equatable {
 /// The consumers are those of a `ConsumerFleet` of `instanceCountMax`, made at once. Its `start()`
 /// must not be called (it would start every consumer): each consumer is started by resuming it.
 /// Faults that crash or pause consumers act on them behind the policy's back: a crashed instance
-/// still counts as in service.
+/// still counts as in service. `FaultInjector` picks only instances in service, and brings back
+/// only those the policy still has in service.
 public final class AutoscaledFleet: TimerTarget {
     /// Where one consumer of the fleet stands.
     enum InstanceState: Equatable {
@@ -134,6 +135,9 @@ public final class AutoscaledFleet: TimerTarget {
     public var stoppingCount: Int {
         states.indices.filter { states[$0] == .stopped && !isIdle(fleet.consumers[$0]) }.count
     }
+
+    /// Whether the policy has consumer `index` in service (launched and past its warm-up).
+    public func isInService(_ index: Int) -> Bool { states[index] == .inService }
 
     func isIdle(_ consumer: Consumer) -> Bool { !consumer.isUp || (!consumer.isPolling && consumer.batch.isEmpty) }
 

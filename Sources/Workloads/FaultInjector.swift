@@ -24,18 +24,35 @@ public struct FaultRecord: Sendable, Equatable {
 }
 
 /// Applies a fault schedule to the fleets and the network, and keeps a log of what it did.
+///
+/// In an autoscaled fleet a fault picks among the instances the policy has in service (lowest
+/// index first); instances never launched, stopped or still warming hold nothing to crash or
+/// pause. The policy still counts a crashed instance as in service, and one it stops meanwhile
+/// stays stopped: a restart or the end of a pause brings back only instances the policy still
+/// has in service.
 public final class FaultInjector {
     let faults: [Fault]
     let fleets: [ConsumerFleet]
+    /// The autoscaled fleet behind each of `fleets`, nil for a fleet of fixed size; empty when none is.
+    let autoscaled: [AutoscaledFleet?]
     let network: Network
     let scheduler: Scheduler
     public private(set) var log: [FaultRecord] = []
 
-    public init(faults: [Fault], fleets: [ConsumerFleet], network: Network, scheduler: Scheduler) {
+    public init(faults: [Fault], fleets: [ConsumerFleet], autoscaled: [AutoscaledFleet?] = [], network: Network, scheduler: Scheduler) {
+        precondition(autoscaled.isEmpty || autoscaled.count == fleets.count, "one entry of autoscaled per fleet")
         self.faults = faults
         self.fleets = fleets
+        self.autoscaled = autoscaled
         self.network = network
         self.scheduler = scheduler
+    }
+
+    func autoscaledFleet(_ index: Int) -> AutoscaledFleet? { autoscaled.isEmpty ? nil : autoscaled[index] }
+
+    /// Consumers of an autoscaled fleet the policy has in service, lowest index first.
+    func inService(_ scaled: AutoscaledFleet) -> [Int] {
+        scaled.fleet.consumers.indices.filter { scaled.isInService($0) }
     }
 
     /// Installs the network windows and schedules the fleet faults.
@@ -45,10 +62,20 @@ public final class FaultInjector {
             case .crash(let fleetIndex, let count, let at, let restartAfter):
                 scheduler.schedule(at: at) { [self] in
                     let fleet = fleets[fleetIndex]
-                    let victims = fleet.crash(count: count)
+                    let victims: [Int]
+                    let detail: String
+                    if let scaled = autoscaledFleet(fleetIndex) {
+                        let candidates = inService(scaled).filter { fleet.consumers[$0].isUp }
+                        victims = Array(candidates.prefix(count))
+                        for index in victims { fleet.consumers[index].crash() }
+                        detail = "crashed \(victims.count) of \(candidates.count) consumers up and in service \(victims)"
+                    } else {
+                        victims = fleet.crash(count: count)
+                        detail = "crashed \(victims.count) of \(fleet.specification.count) consumers \(victims)"
+                    }
                     let entry = log.count
                     log.append(FaultRecord(kind: "crash", target: "consumers/\(fleet.specification.name)", from: at, to: nil,
-                                           detail: "crashed \(victims.count) of \(fleet.specification.count) consumers \(victims)"))
+                                           detail: detail))
                     if let restartAfter {
                         scheduler.schedule(at: at + restartAfter) { [self] in
                             fleet.restart(victims)
@@ -59,13 +86,17 @@ public final class FaultInjector {
             case .pause(let fleetIndex, let count, let from, let to):
                 scheduler.schedule(at: from) { [self] in
                     let fleet = fleets[fleetIndex]
-                    let indices = Array(fleet.consumers.map(\.index).prefix(count ?? fleet.consumers.count))
+                    let scaled = autoscaledFleet(fleetIndex)
+                    let candidates = scaled.map(inService) ?? fleet.consumers.map(\.index)
+                    let indices = Array(candidates.prefix(count ?? candidates.count))
                     fleet.pause(indices)
                     let entry = log.count
+                    let detail = scaled == nil ? "paused \(indices.count) of \(fleet.specification.count) consumers"
+                        : "paused \(indices.count) of \(candidates.count) consumers in service"
                     log.append(FaultRecord(kind: "pause", target: "consumers/\(fleet.specification.name)", from: from, to: nil,
-                                           detail: "paused \(indices.count) of \(fleet.specification.count) consumers"))
+                                           detail: detail))
                     scheduler.schedule(at: to) { [self] in
-                        fleet.resume(indices)
+                        fleet.resume(scaled.map { scaled in indices.filter(scaled.isInService) } ?? indices)
                         log[entry].to = scheduler.now
                     }
                 }

@@ -89,6 +89,9 @@ public struct LambdaCounters: Sendable, Equatable {
     public var coldStarts = 0
     /// Pollers the mapping wanted to add but the account's concurrency limit refused.
     public var throttles = 0
+    /// Run time as Lambda bills it: each invocation's duration, cold start included, rounded up
+    /// to the millisecond.
+    public var billedMilliseconds = 0
 }
 
 /// A Lambda event source mapping on a queue: a set of pollers that long-poll the queue, each
@@ -224,6 +227,11 @@ public final class LambdaEventSourceMapping: TimerTarget {
         environmentCount += 1
         counters.coldStarts += 1
         return true
+    }
+
+    /// Bills an invocation that runs for `runTime`.
+    func invocationBilled(_ runTime: Span) {
+        counters.billedMilliseconds += Int((runTime.nanoseconds + 999_999) / 1_000_000)
     }
 
     func invocationEnds(failed: Bool) {

@@ -188,7 +188,9 @@ final class LambdaPoller: ReceiveRequester, TimerTarget {
         // The duration is drawn first and always, so a cold start never shifts the durations drawn.
         var seconds = specification.duration.sample(durationStream, truncatedAtZero: true)
         if cold { seconds += specification.coldStart.sample(coldStartStream, truncatedAtZero: true) }
-        take(.invocationEnded, at: now + Span(seconds: seconds))
+        let runTime = Span(seconds: seconds)
+        mapping.invocationBilled(runTime)
+        take(.invocationEnded, at: now + runTime)
     }
 
     /// Settles the batch: what failed stays in the queue, to reappear after its visibility timeout;

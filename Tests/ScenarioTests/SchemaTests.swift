@@ -25,6 +25,9 @@ import Testing
         #expect(keys(of: try definition("queue")) == Set(ScenarioKeys.queue))
         #expect(keys(of: try definition("producer")) == Set(ScenarioKeys.producer))
         #expect(keys(of: try definition("consumer")) == Set(ScenarioKeys.consumer))
+        let consumer = try definition("consumer")["properties"] as? [String: Any]
+        #expect(keys(of: try #require(consumer?["scaling"] as? [String: Any])) == Set(ScenarioKeys.scaling))
+        #expect(keys(of: try definition("function")) == Set(ScenarioKeys.function))
         #expect(keys(of: try definition("network")) == Set(ScenarioKeys.network))
         #expect(keys(of: try definition("fault")) == Set(ScenarioKeys.fault))
         #expect(keys(of: try definition("fleetSelection")) == Set(ScenarioKeys.crash))

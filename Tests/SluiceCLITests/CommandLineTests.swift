@@ -101,7 +101,7 @@ import Testing
     }
 
     @Test func validateAcceptsTheBundledScenarios() throws {
-        for name in ["quickstart", "mm1", "mm3"] {
+        for name in ["quickstart", "mm1", "mm3", "burst-autoscaling"] {
             let result = try Self.run(["validate", "scenarios/\(name).yaml"])
             #expect(result.status == 0, "\(name): \(result.stderr)")
             #expect(result.stdout.hasPrefix("scenarios/\(name).yaml: valid — scenario '\(name)'"))
@@ -139,7 +139,9 @@ import Testing
             let out = folder.appendingPathComponent("out\(jobs)")
             let result = try Self.run(["run", scenario.path, "--jobs", jobs, "--out", out.path, "--quiet"])
             #expect(result.status == 0, "\(result.stderr)")
-            outputs.append(try ["report.json", "report.md", "summary.csv", "depth.csv"].map { try Self.read(out.appendingPathComponent($0)) })
+            outputs.append(try ["report.json", "report.md", "summary.csv", "depth.csv", "concurrency.csv"].map {
+                try Self.read(out.appendingPathComponent($0))
+            })
         }
         #expect(outputs[0] == outputs[1])
         #expect(outputs[0][0].contains("\"schemaVersion\": 1"))
@@ -193,6 +195,9 @@ import Testing
         #expect(json.contains("\"seed\": 9"))
         let depth = try Self.read(out.appendingPathComponent("depth.csv"))
         #expect(depth.hasPrefix("replication,queue,time,visible,inFlight,delayed\n0,q,0,0,0,0\n"))
+        // No function or autoscaled fleet: the header alone.
+        #expect(try Self.read(out.appendingPathComponent("concurrency.csv")) == "replication,name,time,value\n")
+        #expect(json.contains("\"cost\": {"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".partial") }
         #expect(leftovers.isEmpty)
     }
@@ -203,7 +208,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let result = try Self.run(["run", "scenarios/quickstart.yaml", "--out", folder.path, "--quiet"])
         #expect(result.status == 0)
-        for file in ["report.json", "report.md", "summary.csv", "depth.csv"] {
+        for file in ["report.json", "report.md", "summary.csv", "depth.csv", "concurrency.csv"] {
             let expected = try Self.read(Self.root.appendingPathComponent("reports/quickstart/\(file)"))
             let actual = try Self.read(folder.appendingPathComponent(file))
             #expect(actual == expected, "reports/quickstart/\(file) is stale: run `make reports` and commit")

@@ -64,7 +64,9 @@ public struct FifoThroughputLimiter: Sendable {
     }
 
     public let quota: FifoThroughputQuota
-    private var queueWindows: [SQSAction: TransactionRateLimiter] = [:]
+    /// One window per action, indexed by the action's place in `SQSAction.allCases`: an array, not
+    /// a dictionary, because hashing the action on every call showed in the FIFO cycle's profile.
+    private var queueWindows: [TransactionRateLimiter?] = Array(repeating: nil, count: SQSAction.allCases.count)
     private var groupWindows: [GroupKey: TransactionRateLimiter] = [:]
     private var sweepAtGroupCount = 1024
     public private(set) var admittedCount = 0
@@ -83,7 +85,8 @@ public struct FifoThroughputLimiter: Sendable {
     /// - Complexity: O(groups named), amortised over sweeps.
     public mutating func tryAcquire(_ action: SQSAction, messageGroupIds: [String] = [], at instant: Instant) -> Bool {
         let groupKeys = quota.scope == .perMessageGroupId ? Self.distinct(messageGroupIds).map { GroupKey(action: action, messageGroupId: $0) } : []
-        let admitted = (queueWindows[action]?.canAcquire(at: instant) ?? true)
+        let slot = action.ordinal
+        let admitted = (queueWindows[slot]?.canAcquire(at: instant) ?? true)
             && groupKeys.allSatisfy { groupWindows[$0]?.canAcquire(at: instant) ?? true }
         guard admitted else {
             throttledCount += 1
@@ -92,8 +95,8 @@ public struct FifoThroughputLimiter: Sendable {
         admittedCount += 1
         // Mutated in place through the subscript: a copy taken out of the dictionary would share
         // its ring with the stored one and copy it on the first write.
-        let taken = queueWindows[action, default: TransactionRateLimiter(transactionsMax: quota.queueTransactionsPerSecondMax)]
-            .tryAcquire(at: instant)
+        if queueWindows[slot] == nil { queueWindows[slot] = TransactionRateLimiter(transactionsMax: quota.queueTransactionsPerSecondMax) }
+        let taken = queueWindows[slot]!.tryAcquire(at: instant)
         precondition(taken, "the \(action) window refused a call it had admitted")
         for key in groupKeys {
             let taken = groupWindows[key, default: TransactionRateLimiter(transactionsMax: quota.groupTransactionsPerSecondMax)]

@@ -149,7 +149,9 @@ extension Queue {
     }
 
     static func identifierProblem(_ value: String, name: String) -> QueueError? {
-        let length = value.count
+        // The valid characters are ASCII, where bytes and characters agree; counting bytes avoids
+        // grapheme breaking on every send.
+        let length = value.utf8.count
         guard (1...QueueConfiguration.identifierLengthMax).contains(length) else {
             return .invalidParameterValue("\(name) must be 1 to 128 characters, not \(length)")
         }
@@ -177,7 +179,9 @@ extension Queue {
         // IDs are forgotten in the order they were remembered; only the front can have expired.
         while let head = deduplicationDeadlines.first, head.at <= now {
             deduplicationDeadlines.removeFirst()
-            if deduplication[head.entry]?.expiresAt == head.at { deduplication.removeValue(forKey: head.entry) }
+            if let index = deduplication.index(forKey: head.entry), deduplication[index].value.expiresAt == head.at {
+                deduplication.remove(at: index)
+            }
         }
         return deduplication[key]?.messageId
     }

@@ -48,3 +48,31 @@ public enum SQSAction: String, CaseIterable, Hashable, Sendable, CustomStringCon
         return batchOperations.first { $0.operation.lowercased() == lowered }?.authorizedBy
     }
 }
+
+extension SQSAction {
+    /// The action's place in `allCases`, for tables indexed by action.
+    var ordinal: Int {
+        switch self {
+        case .addPermission: 0
+        case .cancelMessageMoveTask: 1
+        case .changeMessageVisibility: 2
+        case .createQueue: 3
+        case .deleteMessage: 4
+        case .deleteQueue: 5
+        case .getQueueAttributes: 6
+        case .getQueueUrl: 7
+        case .listDeadLetterSourceQueues: 8
+        case .listMessageMoveTasks: 9
+        case .listQueues: 10
+        case .listQueueTags: 11
+        case .purgeQueue: 12
+        case .receiveMessage: 13
+        case .removePermission: 14
+        case .sendMessage: 15
+        case .setQueueAttributes: 16
+        case .startMessageMoveTask: 17
+        case .tagQueue: 18
+        case .untagQueue: 19
+        }
+    }
+}

@@ -69,6 +69,10 @@ public struct QueueObservations: Sendable {
     public var deleteRequests = 0
     public var depth: [DepthSample] = []
     public var activity = QueueActivity()
+    /// Each extended-client request to the object store (put, get, delete) for this queue's messages.
+    public var objectStoreLatency = LatencySeries()
+    /// Calls refused by the queue's access policies, per principal (sorted).
+    public var deniedByPrincipal: [(principal: String, count: Int)] = []
 
     public init(name: String, type: String) {
         self.name = name
@@ -97,6 +101,10 @@ public struct QueueActivity: Sendable, Equatable {
     /// every FIFO group with a visible message blocked).
     public var emptyWhileStored = 0
     public var visibilityLapses = 0
+    /// GenerateDataKey and Decrypt calls for this SSE-KMS queue.
+    public var kmsRequests = 0
+    /// Calls the queue's access policies refused.
+    public var deniedCalls = 0
 
     public init() {}
 
@@ -114,8 +122,22 @@ public struct QueueActivity: Sendable, Equatable {
         sum.spuriousDuplicates = a.spuriousDuplicates + b.spuriousDuplicates
         sum.emptyWhileStored = a.emptyWhileStored + b.emptyWhileStored
         sum.visibilityLapses = a.visibilityLapses + b.visibilityLapses
+        sum.kmsRequests = a.kmsRequests + b.kmsRequests
+        sum.deniedCalls = a.deniedCalls + b.deniedCalls
         return sum
     }
+}
+
+/// What the extended client's object store did in one replication.
+public struct ObjectStoreObservations: Sendable, Equatable {
+    public var putRequests = 0
+    public var getRequests = 0
+    public var deleteRequests = 0
+    public var failedRequests = 0
+    public var bytesStoredPeak = 0
+    /// Bytes stored integrated over the run, for the storage cost.
+    public var storedByteSeconds = 0.0
+    public init() {}
 }
 
 /// What one consumer fleet did in one replication.
@@ -221,6 +243,8 @@ public struct ReplicationObservations: Sendable {
     public var faults: [FaultEntry]
     public var callsFailed = 0
     public var callsRetried = 0
+    /// All zero when no producer uses the extended client.
+    public var objectStore = ObjectStoreObservations()
     /// Autoscaled fleets, then functions, each in the order of the scenario file.
     public var scaling: [ScalingObservations] = []
 

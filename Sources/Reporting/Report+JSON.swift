@@ -24,7 +24,8 @@ extension QueueActivity {
                  ("deduplicated", .int(deduplicated)), ("deadLettered", .int(deadLettered)), ("movedIn", .int(movedIn)),
                  ("movedOut", .int(movedOut)), ("purged", .int(purged)), ("purgeRequests", .int(purgeRequests)),
                  ("throttled", .int(throttled)), ("spuriousDuplicates", .int(spuriousDuplicates)),
-                 ("emptyWhileStored", .int(emptyWhileStored)), ("visibilityLapses", .int(visibilityLapses))])
+                 ("emptyWhileStored", .int(emptyWhileStored)), ("visibilityLapses", .int(visibilityLapses)),
+                 ("kmsRequests", .int(kmsRequests)), ("deniedCalls", .int(deniedCalls))])
     }
 }
 
@@ -94,6 +95,8 @@ extension Report {
                     ("visibleMax", .int(q.visibleMax)),
                     ("activity", q.activity.json),
                     ("timeToDeadLetter", q.timeToDeadLetter?.json ?? .null),
+                    ("objectStoreLatency", q.objectStoreLatency?.json ?? .null),
+                    ("deniedByPrincipal", .object(q.deniedByPrincipal.map { ($0.principal, .int($0.count)) })),
                     ("ordering", q.ordering.map { o in
                         .object([("groups", .int(o.groups)), ("groupsOutOfOrder", .int(o.groupsOutOfOrder)),
                                  ("orderViolations", .int(o.orderViolations))])
@@ -131,6 +134,11 @@ extension Report {
                          ("to", f.to.map { .number($0) } ?? .null), ("detail", .string(f.detail))])
             })),
             ("api", .object([("callsFailed", .int(callsFailed)), ("callsRetried", .int(callsRetried))])),
+            ("objectStore", .object([("putRequests", .int(objectStore.putRequests)), ("getRequests", .int(objectStore.getRequests)),
+                                     ("deleteRequests", .int(objectStore.deleteRequests)),
+                                     ("failedRequests", .int(objectStore.failedRequests)),
+                                     ("bytesStoredPeak", .int(objectStore.bytesStoredPeak)),
+                                     ("storedByteSeconds", .number(objectStore.storedByteSeconds))])),
             ("cost", cost.json),
             ("replicationDetails", .array(replicationSummaries.map { r in
                 .object([("index", .int(r.index)), ("elapsed", .number(r.elapsed)), ("endReason", .string(r.endReason)),

@@ -71,6 +71,15 @@ extension Report {
                 out += "Time from send to the dead-letter queue: mean \(Format.estimate(t.mean, Format.seconds)), p50 \(Format.seconds(t.p50)), "
                 out += "p99 \(Format.seconds(t.p99)), max \(Format.seconds(t.max)) over \(t.count) messages.\n\n"
             }
+            if let l = q.objectStoreLatency {
+                out += "Extended client: \(l.count) object-store requests (put, get, delete) for this queue's messages, each adding "
+                out += "mean \(Format.estimate(l.mean, Format.seconds)), p99 \(Format.seconds(l.p99)) to the message's path.\n\n"
+            }
+            if a.kmsRequests > 0 { out += "SSE-KMS: \(a.kmsRequests) GenerateDataKey and Decrypt requests.\n\n" }
+            if !q.deniedByPrincipal.isEmpty {
+                out += "Calls denied by access policies: "
+                out += q.deniedByPrincipal.map { "\($0.principal) \($0.count)" }.joined(separator: ", ") + ".\n\n"
+            }
             if let o = q.ordering {
                 out += "Ordering: \(o.groups) message groups seen (summed over replications), \(o.groupsOutOfOrder) out of order, "
                 out += "\(o.orderViolations) order violations.\n\n"

@@ -66,6 +66,19 @@ public struct QueueReport: Sendable, Equatable {
     public var timeToDeadLetter: LatencySummary?
     /// FIFO queues: per-group ordering over all replications; nil for a standard queue.
     public var ordering: OrderingReport?
+    /// Extended-client requests to the object store for this queue's messages; nil when there were none.
+    public var objectStoreLatency: LatencySummary?
+    /// Calls refused by the queue's access policies, per principal, summed over replications.
+    public var deniedByPrincipal: [(principal: String, count: Int)] = []
+
+    public static func == (a: QueueReport, b: QueueReport) -> Bool {
+        a.name == b.name && a.type == b.type && a.queueWait == b.queueWait && a.endToEnd == b.endToEnd && a.throughput == b.throughput
+            && a.messagesSent == b.messagesSent && a.messagesReceived == b.messagesReceived && a.messagesDeleted == b.messagesDeleted
+            && a.requests == b.requests && a.emptyReceives == b.emptyReceives && a.receiveCounts == b.receiveCounts
+            && a.visibleMax == b.visibleMax && a.activity == b.activity && a.timeToDeadLetter == b.timeToDeadLetter
+            && a.ordering == b.ordering && a.objectStoreLatency == b.objectStoreLatency
+            && a.deniedByPrincipal.elementsEqual(b.deniedByPrincipal, by: ==)
+    }
 }
 
 /// How FIFO message groups kept their order, over all replications.
@@ -216,6 +229,8 @@ public struct Report: Sendable, Equatable {
     public var faults: [FaultEntry]
     public var callsFailed: Int
     public var callsRetried: Int
+    /// The extended client's object store, summed over replications.
+    public var objectStore = ObjectStoreObservations()
     public var replicationSummaries: [ReplicationSummary]
     /// Depth samples per replication and queue, for the CSV time series.
     public var depthSeries: [(replication: Int, queue: String, samples: [DepthSample])]

@@ -42,7 +42,7 @@ public enum ReportBuilder {
             return FleetReport(name: all[0].name, queue: all[0].queue, count: all[0].count,
                                utilisation: estimate(all.map(\.utilisation)))
         }
-        return Report(
+        var report = Report(
             scenario: run.scenario, description: run.description, seed: run.seed, replications: ordered.count,
             duration: run.duration, drain: run.drain, warmup: run.warmup, sampleInterval: run.sampleInterval,
             queues: queues, consumers: fleets, delivery: delivery(ordered, run: run), faults: ordered[0].faults,
@@ -57,6 +57,15 @@ public enum ReportBuilder {
             concurrency: ordered[0].scaling.indices.map { s in concurrencyReport(ordered.map { $0.scaling[s] }, replications: ordered) },
             concurrencySeries: ordered.flatMap { r in r.scaling.map { (r.index, $0.name, $0.samples) } },
             cost: cost(ordered, scenarioSeconds: run.duration, prices: PriceTable()))
+        for r in ordered {
+            report.objectStore.putRequests += r.objectStore.putRequests
+            report.objectStore.getRequests += r.objectStore.getRequests
+            report.objectStore.deleteRequests += r.objectStore.deleteRequests
+            report.objectStore.failedRequests += r.objectStore.failedRequests
+            report.objectStore.bytesStoredPeak = max(report.objectStore.bytesStoredPeak, r.objectStore.bytesStoredPeak)
+            report.objectStore.storedByteSeconds += r.objectStore.storedByteSeconds
+        }
+        return report
     }
 
     static func concurrencyReport(_ all: [ScalingObservations], replications: [ReplicationObservations]) -> ConcurrencyReport {
@@ -81,7 +90,12 @@ public enum ReportBuilder {
             } else {
                 usage.sqsStandardRequests += Double(queue.activity.billedRequests)
             }
+            usage.kmsRequests += Double(queue.activity.kmsRequests)
         }
+        usage.s3PutRequests += Double(replication.objectStore.putRequests)
+        // S3 bills DELETE as free and GET at the GET rate.
+        usage.s3GetRequests += Double(replication.objectStore.getRequests)
+        usage.s3StoredByteSeconds += replication.objectStore.storedByteSeconds
         for function in replication.scaling where function.kind == .function {
             usage.addLambda(invocations: function.invocations, billedDurationSeconds: function.billedDurationSeconds,
                             memoryMB: function.memoryMB)
@@ -187,7 +201,16 @@ public enum ReportBuilder {
             ordering: all[0].type == "fifo" ? OrderingReport(
                 groups: deliveries.reduce(0) { $0 + $1.groupsSeen },
                 groupsOutOfOrder: deliveries.reduce(0) { $0 + $1.groupsOutOfOrder },
-                orderViolations: deliveries.reduce(0) { $0 + $1.violationCounts[.orderViolation, default: 0] }) : nil)
+                orderViolations: deliveries.reduce(0) { $0 + $1.violationCounts[.orderViolation, default: 0] }) : nil,
+            objectStoreLatency: all.contains { $0.objectStoreLatency.count > 0 } ? latencySummary(all.map(\.objectStoreLatency)) : nil,
+            deniedByPrincipal: deniedByPrincipal(all))
+    }
+
+    /// Denials per principal over all replications, in principal order (bytewise).
+    static func deniedByPrincipal(_ all: [QueueObservations]) -> [(principal: String, count: Int)] {
+        var totals: [String: Int] = [:]
+        for q in all { for (principal, count) in q.deniedByPrincipal { totals[principal, default: 0] += count } }
+        return totals.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, $0.value) }
     }
 
     static func timeToDeadLetter(_ deliveries: [DeliveryResult]) -> LatencySummary? {

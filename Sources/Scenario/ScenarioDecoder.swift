@@ -64,6 +64,8 @@ public struct ScenarioFileError: Error, CustomStringConvertible {
 struct ScenarioBuilder {
     let reader: NodeReader
     let readFile: (String) throws -> String
+    /// Queue policies found while queues are read, by queue name.
+    let queuePolicies = PolicyDraft()
 
     func build(_ root: Node) -> ScenarioModel? {
         guard let top = reader.mapping(root, "", allowed: ScenarioKeys.top) else { return nil }
@@ -121,11 +123,20 @@ struct ScenarioBuilder {
 
         var apiLatency = Distribution.constant(0)
         var retryPolicy = RetryPolicy.standard
+        var kmsLatency = ScenarioModel.defaultKmsLatency
         if let networkNode = top["network"], let network = reader.mapping(networkNode, "network", allowed: ScenarioKeys.network) {
             if let node = network["apiLatency"] {
                 apiLatency = distribution(node, network.path("apiLatency"), kind: .duration) ?? apiLatency
             }
             if let node = network["retry"] { retryPolicy = retry(node, network.path("retry")) ?? retryPolicy }
+            if let node = network["kmsLatency"] {
+                kmsLatency = distribution(node, network.path("kmsLatency"), kind: .duration) ?? kmsLatency
+            }
+        }
+        let identityPolicies = top["principals"].map(identityPolicies) ?? []
+        let objectStore = top["objectStore"].flatMap(objectStore)
+        for (i, entry) in producers.enumerated() where entry.specification.extendedClient != nil && objectStore == nil {
+            reader.fail(top["producers"], "producers[\(i)].extendedClient", "the extended client needs a top-level objectStore (its latencies and failure probability)")
         }
 
         // A short-polling consumer that never waits, over an API that takes no time, would poll
@@ -158,6 +169,8 @@ struct ScenarioBuilder {
                                   queues: queues, producers: producers, consumers: consumers, apiLatency: apiLatency,
                                   retryPolicy: retryPolicy, faults: faults)
         model.operations = operations
+        model.security = SecurityModel(queuePolicies: queues.map { queuePolicies.policies[$0.name] }, identityPolicies: identityPolicies,
+                                       kmsLatency: kmsLatency, objectStore: objectStore)
         model.functions = functions
         return model
     }
@@ -359,6 +372,13 @@ struct ScenarioBuilder {
         if let n = fields["inFlightMax"] {
             configuration.inFlightMax = reader.integer(n, fields.path("inFlightMax"), in: 1...10_000_000) ?? configuration.inFlightMax
         }
+        if let n = fields["kmsDataKeyReusePeriod"] {
+            configuration.kmsDataKeyReusePeriod = reader.duration(n, fields.path("kmsDataKeyReusePeriod"), in: KmsDataKeyReuse.periodRange)
+        }
+        if let n = fields["policy"],
+           let policy = policy(n, fields.path("policy"), kind: .resource, defaultResource: QueueAccessControl.arn(ofQueue: name)) {
+            queuePolicies.policies[name] = policy
+        }
         return configuration
     }
 
@@ -441,6 +461,8 @@ struct ScenarioBuilder {
         if let n = fields["responseLoss"] { specification.responseLoss = reader.probability(n, fields.path("responseLoss")) ?? 0 }
         if let n = fields["poisonFraction"] { specification.poisonFraction = reader.probability(n, fields.path("poisonFraction")) ?? 0 }
         if let n = fields["retry"] { specification.retryPolicy = retry(n, fields.path("retry")) }
+        if let n = fields["principal"] { specification.principal = reader.string(n, fields.path("principal")) }
+        if let n = fields["extendedClient"] { specification.extendedClient = extendedClient(n, fields.path("extendedClient")) }
         return ScenarioModel.ProducerEntry(specification: specification, queue: queue)
     }
 
@@ -553,6 +575,7 @@ struct ScenarioBuilder {
                                                   waitTime: waitTime, visibilityTimeout: visibility ?? nil, processing: processing,
                                                   failureProbability: failure, emptyReceiveDelay: emptyDelay)
         if let n = fields["retry"] { specification.retryPolicy = retry(n, fields.path("retry")) }
+        if let n = fields["principal"] { specification.principal = reader.string(n, fields.path("principal")) }
         return ScenarioModel.ConsumerEntry(specification: specification, queue: queue, scaling: scaling ?? nil)
     }
 

@@ -29,6 +29,8 @@ public struct ScenarioModel: Sendable {
     public var faults: [Fault]
     /// API calls the scenario makes at set instants (PurgeQueue, StartMessageMoveTask).
     public var operations: [QueueOperation] = []
+    /// Access policies, KMS and the object store.
+    public var security = SecurityModel()
 
     public struct ProducerEntry: Sendable {
         public var specification: ProducerSpecification
@@ -57,6 +59,9 @@ public struct ScenarioModel: Sendable {
     public static let functionMemoryMBRange = 128...10_240
     public static let defaultFunctionMemoryMB = 128
 
+    /// A GenerateDataKey or Decrypt call, when a file names no `network.kmsLatency`.
+    public static let defaultKmsLatency = Distribution.lognormal(mean: 0.005, sd: 0.002)
+
     /// Defaults for the top-level keys a file leaves out.
     public static let defaultSeed: UInt64 = 42
     public static let defaultReplications = 10
@@ -70,27 +75,56 @@ public struct ScenarioModel: Sendable {
 
 /// The keys each part of a scenario file accepts. The decoder rejects any other key, and a test
 /// checks that `scenarios/schema.json` lists exactly these.
+/// Who may call what, KMS, and the extended client's object store, as a scenario sets them.
+public struct SecurityModel: Sendable {
+    /// The resource policy of each queue (by index into `queues`); nil leaves a queue open to every principal.
+    public var queuePolicies: [AccessPolicy?] = []
+    /// Identity policies, by principal ARN; they count only on queues that have a policy.
+    public var identityPolicies: [(principal: String, policy: AccessPolicy)] = []
+    public var kmsLatency: Distribution = ScenarioModel.defaultKmsLatency
+    public var objectStore: ObjectStoreSpecification?
+
+    public init(queuePolicies: [AccessPolicy?] = [], identityPolicies: [(principal: String, policy: AccessPolicy)] = [],
+                kmsLatency: Distribution = ScenarioModel.defaultKmsLatency, objectStore: ObjectStoreSpecification? = nil) {
+        self.queuePolicies = queuePolicies
+        self.identityPolicies = identityPolicies
+        self.kmsLatency = kmsLatency
+        self.objectStore = objectStore
+    }
+}
+
+/// Queue policies met while decoding, by queue name.
+final class PolicyDraft {
+    var policies: [String: AccessPolicy] = [:]
+}
+
 public enum ScenarioKeys {
     public static let top = ["name", "description", "duration", "drain", "warmup", "seed", "replications", "sampleInterval",
-                             "eventBudget", "queues", "producers", "consumers", "functions", "network", "faults", "operations"]
+                             "eventBudget", "queues", "producers", "consumers", "functions", "network", "faults", "operations",
+                             "principals", "objectStore"]
     public static let queue = ["name", "type", "visibilityTimeout", "retention", "delay", "receiveWaitTime",
                                "maximumMessageSize", "inFlightMax", "contentBasedDeduplication", "deduplicationScope",
                                "fifoThroughputLimit", "deduplicationInterval", "fifoScanWindow", "transactionsPerSecond",
                                "groupTransactionsPerSecond", "redrivePolicy", "redriveAllowPolicy", "partitions",
-                               "shortPollSampledPartitions", "spuriousDuplicateProbability", "reorderWindow", "purgeCooldown"]
+                               "shortPollSampledPartitions", "spuriousDuplicateProbability", "reorderWindow", "purgeCooldown",
+                               "kmsDataKeyReusePeriod", "policy"]
     public static let redrivePolicy = ["deadLetterQueue", "maxReceiveCount"]
     public static let producer = ["name", "target", "arrivals", "schedule", "messageSize", "attributes", "batchSize",
-                                  "batchLinger", "delay", "messageGroups", "deduplicationId", "responseLoss", "poisonFraction", "retry"]
+                                  "batchLinger", "delay", "messageGroups", "deduplicationId", "responseLoss", "poisonFraction", "retry",
+                                  "principal", "extendedClient"]
     public static let scheduleStep = ["from", "rate"]
     public static let attributes = ["count", "valueSize"]
     public static let consumer = ["name", "source", "count", "maxMessages", "waitTime", "visibilityTimeout", "processing",
-                                  "failureProbability", "emptyReceiveDelay", "retry", "scaling"]
+                                  "failureProbability", "emptyReceiveDelay", "retry", "scaling", "principal"]
     public static let scaling = ["min", "max", "targetBacklogPerInstance", "metricPeriod", "scaleOutCooldown", "scaleInCooldown",
                                  "warmup"]
     public static let function = ["name", "source", "batchSize", "batchingWindow", "maximumConcurrency", "duration", "coldStart",
                                   "failureProbability", "partialBatchFailureProbability", "reportBatchItemFailures",
                                   "accountConcurrencyLimit", "memory"]
-    public static let network = ["apiLatency", "retry"]
+    public static let network = ["apiLatency", "retry", "kmsLatency"]
+    public static let statement = ["effect", "principals", "actions", "resources"]
+    public static let objectStore = ["putLatency", "getLatency", "deleteLatency", "failureProbability"]
+    public static let extendedClient = ["threshold", "alwaysThroughS3"]
     public static let retry = ["maxAttempts", "baseDelay", "maxBackoff"]
     public static let fault = ["at", "from", "to", "crash", "restartAfter", "pause", "apiLatency", "apiErrors"]
     public static let crash = ["consumers", "count"]

@@ -22,6 +22,8 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
     /// The count of each autoscaled fleet, then of each function, at each sample instant.
     var scalingSamples: [[CountSample]] = []
     let network: Network
+    /// KMS and the object store, shared by every actor.
+    var services = ClientServices()
     var faultInjector: FaultInjector!
     public private(set) var ledgers: [DeliveryLedger]
     var observations: [QueueObservations]
@@ -62,21 +64,38 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
                 preconditionFailure("the scenario decoder accepted an invalid redrive policy: \(problem)")
             }
         }
+        let security = model.security
+        if security.queuePolicies.contains(where: { $0 != nil }) {
+            var evaluator = AccessEvaluator()
+            for (principal, policy) in security.identityPolicies { evaluator.attachIdentityPolicy(policy, to: principal) }
+            for (index, policy) in security.queuePolicies.enumerated() {
+                guard let policy else { continue }
+                let arn = QueueAccessControl.arn(ofQueue: model.queues[index].name)
+                var forQueue = evaluator
+                forQueue.setResourcePolicy(policy, for: arn)
+                queues[index].accessControl = QueueAccessControl(evaluator: forQueue, resource: arn)
+            }
+        }
+        services = ClientServices(
+            kms: model.queues.contains { $0.kmsDataKeyReusePeriod != nil } ? KmsService(latency: security.kmsLatency) : nil,
+            objectStore: security.objectStore.map { ObjectStore(specification: $0) })
+        let services = self.services
         drainedQueues = queues.indices.filter { q in model.consumers.contains { $0.queue == q } || model.functions.contains { $0.queue == q } }
         producers = model.producers.enumerated().map { index, entry in
             Producer(specification: entry.specification, producerIndex: index, queue: queues[entry.queue], queueIndex: entry.queue,
-                     network: network, scheduler: scheduler, observer: self, streams: streams, stop: stopInstant)
+                     network: network, scheduler: scheduler, observer: self, streams: streams, stop: stopInstant, services: services)
         }
         autoscaledFleets = model.consumers.enumerated().map { index, entry in
             entry.scaling.map { policy in
                 AutoscaledFleet(consumer: entry.specification, policy: policy, fleetIndex: index, queue: queues[entry.queue],
-                                queueIndex: entry.queue, network: network, scheduler: scheduler, observer: self, streams: streams)
+                                queueIndex: entry.queue, network: network, scheduler: scheduler, observer: self, streams: streams,
+                                services: services)
             }
         }
         fleets = model.consumers.enumerated().map { index, entry in
             autoscaledFleets[index]?.fleet
                 ?? ConsumerFleet(specification: entry.specification, fleetIndex: index, queue: queues[entry.queue], queueIndex: entry.queue,
-                                 network: network, scheduler: scheduler, observer: self, streams: streams)
+                                 network: network, scheduler: scheduler, observer: self, streams: streams, services: services)
         }
         functions = model.functions.enumerated().map { index, entry in
             LambdaEventSourceMapping(specification: entry.specification, fleetIndex: model.consumers.count + index,
@@ -188,6 +207,11 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
             activity.spuriousDuplicates = counters.spuriousDuplicates
             activity.emptyWhileStored = counters.emptyReceivesWithMessagesStored
             activity.visibilityLapses = counters.visibilityLapses
+            activity.kmsRequests = services.kms?.requests(queue: index) ?? 0
+            if let control = queue.accessControl {
+                activity.deniedCalls = control.denied.total.total
+                observations[index].deniedByPrincipal = control.denied.byPrincipal().map { ($0.principal, $0.counts.total) }
+            }
             observations[index].activity = activity
         }
         let delivery = queues.indices.map { DeliveryChecker.check(ledgers[$0], storedAtEnd: queues[$0].storedMessageIDs()) }
@@ -203,6 +227,14 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
         var result = ReplicationObservations(index: replication, duration: model.duration.seconds, elapsed: now.seconds,
                                              endReason: endReason, eventsRun: scheduler.eventsRun, queues: observations,
                                              fleets: fleetObservations, delivery: delivery, faults: faults)
+        if let store = services.objectStore {
+            result.objectStore.putRequests = store.putRequests
+            result.objectStore.getRequests = store.getRequests
+            result.objectStore.deleteRequests = store.deleteRequests
+            result.objectStore.failedRequests = store.failedRequests
+            result.objectStore.bytesStoredPeak = store.bytesStoredPeak
+            result.objectStore.storedByteSeconds = store.storedByteSeconds(until: now)
+        }
         result.callsFailed = callsFailed
         result.callsRetried = callsRetried
         result.scaling = scalingObservations(at: now)
@@ -255,6 +287,10 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
 
     public func producerFinished(_ name: String, at: Instant) {
         stopIfDrained()
+    }
+
+    public func objectStoreUsed(queue: Int, latency: Span, at: Instant) {
+        observations[queue].objectStoreLatency.record(nanoseconds: latency.nanoseconds)
     }
 
     public func callFailed(actor: String, operation: String, willRetry: Bool, at: Instant) {

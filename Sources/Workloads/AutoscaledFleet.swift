@@ -117,13 +117,14 @@ public final class AutoscaledFleet: TimerTarget {
 
     /// `consumer.count` is replaced by `policy.instanceCountMax`.
     public init(consumer: ConsumerSpecification, policy: AutoscalingPolicy, fleetIndex: Int, queue: Queue, queueIndex: Int,
-                network: Network, scheduler: Scheduler, observer: WorkloadObserver, streams: (String) -> RandomStream) {
+                network: Network, scheduler: Scheduler, observer: WorkloadObserver, streams: (String) -> RandomStream,
+                services: ClientServices = ClientServices()) {
         precondition(policy.problems().isEmpty, "invalid autoscaling policy: \(policy.problems())")
         var specification = consumer
         specification.count = policy.instanceCountMax
         self.policy = policy
         fleet = ConsumerFleet(specification: specification, fleetIndex: fleetIndex, queue: queue, queueIndex: queueIndex,
-                              network: network, scheduler: scheduler, observer: observer, streams: streams)
+                              network: network, scheduler: scheduler, observer: observer, streams: streams, services: services)
         self.queue = queue
         self.scheduler = scheduler
         states = Array(repeating: .stopped, count: policy.instanceCountMax)

@@ -46,6 +46,9 @@ import Testing
         #expect(keys(of: operation) == Set(ScenarioKeys.operation))
         let moveTask = try #require((operation["properties"] as? [String: Any])?["startMessageMoveTask"] as? [String: Any])
         #expect(keys(of: moveTask) == Set(ScenarioKeys.moveTask))
+        #expect(keys(of: try definition("statement")) == Set(ScenarioKeys.statement))
+        #expect(keys(of: try #require((schema["properties"] as? [String: Any])?["objectStore"] as? [String: Any])) == Set(ScenarioKeys.objectStore))
+        #expect(keys(of: try #require(producer?["extendedClient"] as? [String: Any])) == Set(ScenarioKeys.extendedClient))
     }
 
     @Test func everyObjectInTheSchemaRejectsUnknownKeys() throws {

@@ -335,7 +335,10 @@ extension Queue {
         for message in previous.messages {
             let slot = message.receiptHandle.slot
             records[Int(slot)].visibilityStamp &+= 1
-            setVisibilityDeadline(now + visibilityTimeout, for: SlotStamp(slot: slot, stamp: records[Int(slot)].visibilityStamp))
+            // Like ChangeMessageVisibility, the restart cannot pass 12 hours after the first receive.
+            let limit = records[Int(slot)].firstReceivedAt + QueueConfiguration.visibilityTimeoutMax
+            setVisibilityDeadline(Swift.min(now + visibilityTimeout, limit),
+                                  for: SlotStamp(slot: slot, stamp: records[Int(slot)].visibilityStamp))
         }
         return previous.messages
     }

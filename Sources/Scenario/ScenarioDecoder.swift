@@ -665,8 +665,9 @@ struct ScenarioBuilder {
         }
         guard valid, let name, let queue else { return nil }
         guard report(specification.problems(), in: fields) else { return nil }
-        if queues[queue].isFifo {
-            reader.fail(fields["source"], fields.path("source"), "functions on FIFO queues are not simulated yet; '\(queues[queue].name)' is FIFO")
+        if queues[queue].isFifo && specification.batchSize > QueueConfiguration.receiveMessagesRange.upperBound {
+            reader.fail(fields["batchSize"], fields.path("batchSize"),
+                        "a function reading FIFO queue '\(queues[queue].name)' takes batches of 1 to 10, not \(specification.batchSize)")
             return nil
         }
         if fleetNames.contains(name) {

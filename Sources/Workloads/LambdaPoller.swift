@@ -204,11 +204,24 @@ final class LambdaPoller: ReceiveRequester, TimerTarget {
         }
         let batchFailed = invocationFailed || (!specification.reportBatchItemFailures && itemFailed.contains(true))
         mapping.invocationEnds(failed: batchFailed)
+        // FIFO: a function reporting partial failures must report, with a failed message, every
+        // later message of its group in the batch, or the group would be processed out of order.
+        var failedGroups: [String] = []
+        var groupFailed = [Bool](repeating: false, count: batch.count)
+        for (position, message) in batch.enumerated() {
+            guard let group = message.messageGroupId else { continue }
+            if failedGroups.contains(group) {
+                groupFailed[position] = !itemFailed[position]
+                itemFailed[position] = true
+            } else if itemFailed[position] {
+                failedGroups.append(group)
+            }
+        }
         deletions = []
         for (position, message) in batch.enumerated() {
             if batchFailed || itemFailed[position] {
                 mapping.observer.abandoned(queue: mapping.queueIndex, fleet: mapping.fleetIndex, message: message,
-                                           why: .processingFailed, at: now)
+                                           why: groupFailed[position] && !batchFailed ? .groupFailed : .processingFailed, at: now)
             } else {
                 mapping.observer.processed(queue: mapping.queueIndex, fleet: mapping.fleetIndex, message: message, at: now)
                 deletions.append(message)

@@ -66,4 +66,35 @@ import Testing
         #expect(report.delivery.sendsDeduplicated == 0)
         #expect(report.delivery.violationTotal == 0)
     }
+
+    @Test func aFunctionReportingPartialFailuresOnAFifoQueueKeepsEachGroupInOrder() throws {
+        // Lambda with partial batch responses: a failed message's later group-mates in the batch
+        // are reported failed too, so they come back after it and order holds.
+        let text = Self.scenario(deduplicationId: "perMessage", responseLoss: 0)
+            .replacingOccurrences(of: """
+                consumers:
+                  - name: workers
+                    source: queue/orders.fifo
+                    count: 6
+                    maxMessages: 10
+                    processing: exponential(mean=20ms)
+                    failureProbability: 0.05
+                """, with: """
+                functions:
+                  - name: handler
+                    source: queue/orders.fifo
+                    batchSize: 10
+                    duration: exponential(mean=50ms)
+                    partialBatchFailureProbability: 0.05
+                    reportBatchItemFailures: true
+                """)
+        let model = try ScenarioDecoder.decode(text, file: "t")
+        #expect(model.functions.count == 1 && model.consumers.isEmpty)
+        let report = ScenarioRunner.run(model)
+        #expect(report.delivery.lost == 0)
+        #expect(report.delivery.duplicated > 0, "some messages must have failed and come back for this test to mean anything")
+        #expect(report.delivery.duplicatedBy.contains { $0.cause == "groupFailed" })
+        #expect(count("orderViolation", in: report) == 0)
+        #expect(report.delivery.violationTotal == 0)
+    }
 }

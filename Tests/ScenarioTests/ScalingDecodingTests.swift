@@ -109,13 +109,22 @@ import Workloads
         ])
     }
 
-    @Test func aFunctionOnAFifoQueueIsRejected() {
-        let text = Self.functionScenario
-            .replacingOccurrences(of: "  - name: q\n", with: "  - name: q.fifo\n    type: fifo\n    contentBasedDeduplication: true\n")
-            .replacingOccurrences(of: "target: queue/q\n", with: "target: queue/q.fifo\n    messageGroups: 4\n")
-            .replacingOccurrences(of: "source: queue/q\n", with: "source: queue/q.fifo\n")
+    static let fifoFunctionScenario = functionScenario
+        .replacingOccurrences(of: "  - name: q\n", with: "  - name: q.fifo\n    type: fifo\n    contentBasedDeduplication: true\n")
+        .replacingOccurrences(of: "target: queue/q\n", with: "target: queue/q.fifo\n    messageGroups: 4\n")
+        .replacingOccurrences(of: "source: queue/q\n", with: "source: queue/q.fifo\n")
+
+    @Test func aFunctionOnAFifoQueueDecodes() throws {
+        let model = try ScenarioDecoder.decode(Self.fifoFunctionScenario, file: "t")
+        #expect(model.functions.count == 1)
+        #expect(model.queues[model.functions[0].queue].isFifo)
+    }
+
+    @Test func aFunctionOnAFifoQueueTakesBatchesOfAtMostTen() {
+        let text = Self.fifoFunctionScenario
+            .replacingOccurrences(of: "source: queue/q.fifo\n", with: "source: queue/q.fifo\n    batchSize: 20\n    batchingWindow: 1s\n")
         #expect(diagnostics(text) == [
-            "test.yaml:14:13: functions[0].source: functions on FIFO queues are not simulated yet; 'q.fifo' is FIFO",
+            "test.yaml:15:16: functions[0].batchSize: a function reading FIFO queue 'q.fifo' takes batches of 1 to 10, not 20",
         ])
     }
 

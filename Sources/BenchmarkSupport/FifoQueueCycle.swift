@@ -26,12 +26,13 @@ public final class FifoQueueCycle {
 
     public static let deduplicationPool = 200_000
 
-    public init(groups: Int) {
+    public init(groups: Int, deduplicationInterval: Span = .seconds(300), throughputUnlimited: Bool = false) {
         precondition(groups >= 1)
         self.groups = groups
         var configuration = QueueConfiguration(name: "benchmark.fifo")
         configuration.isFifo = true
         configuration.fifoTransactionsPerSecond = 1_000_000
+        configuration.deduplicationInterval = deduplicationInterval
         queue = Queue(configuration: configuration, token: 0, clock: scheduler, timers: scheduler)
         groupIDs = (0..<groups).map { "group-\($0)" }
         deduplicationIDs = (0..<Self.deduplicationPool).map { "dedup-\($0)" }

@@ -1,4 +1,5 @@
 import BenchmarkSupport
+import SimKernel
 import Foundation
 
 // Runs one benchmark body once, for `valgrind --tool=callgrind`, whose instruction counts do not
@@ -29,7 +30,8 @@ case "queue":
     let result = QueueCycle().run(messages: count(1))
     print("deleted \(result.messagesDeleted) timers fired \(result.timersFired) virtual \(result.now)")
 case "fifo":
-    let result = FifoQueueCycle(groups: max(1, count(1))).run(messages: count(2))
+    let interval = arguments.count > 3 ? Span.seconds(Int64(count(3))) : .seconds(300)
+    let result = FifoQueueCycle(groups: max(1, count(1)), deduplicationInterval: interval).run(messages: count(2))
     print("deleted \(result.messagesDeleted) timers fired \(result.timersFired) virtual \(result.now)")
 case "mm1":
     let result = ScenarioBenchmark.mm1(messages: max(1, count(1)))

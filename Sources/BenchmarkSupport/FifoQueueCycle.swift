@@ -26,7 +26,7 @@ public final class FifoQueueCycle {
 
     public static let deduplicationPool = 200_000
 
-    public init(groups: Int, deduplicationInterval: Span = .seconds(300), throughputUnlimited: Bool = false) {
+    public init(groups: Int, deduplicationInterval: Span = .seconds(300)) {
         precondition(groups >= 1)
         self.groups = groups
         var configuration = QueueConfiguration(name: "benchmark.fifo")

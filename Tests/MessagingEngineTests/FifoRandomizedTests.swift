@@ -22,19 +22,12 @@ import Darwin
     static let seedCount: UInt64 = 200
     static let stepsPerSeed = 300
 
-    static var seeds: Range<UInt64> {
-        if let text = getenv("SLUICE_SEED"), let seed = UInt64(String(cString: text)) { return seed..<seed + 1 }
-        return 0..<seedCount
-    }
+    static var seeds: Range<UInt64> { RandomizedRuns.seeds(count: seedCount) }
 
     @Test func randomFifoOperationSequencesAgreeWithAReferenceModel() {
         var coverage: [String: Int] = [:]
-        let tracing = getenv("SLUICE_TRACE") != nil
         for seed in Self.seeds {
-            if tracing {
-                let line = "FifoRandomizedTests: seed \(seed)\n"
-                _ = line.withCString { write(2, $0, strlen($0)) }
-            }
+            RandomizedRuns.trace("FifoRandomizedTests", seed: seed)
             var run = FifoRandomRun(seed: seed)
             if let failure = run.check(steps: Self.stepsPerSeed) {
                 Issue.record("seed \(seed) (replay with SLUICE_SEED=\(seed)): \(failure)")

@@ -674,7 +674,9 @@ struct ScenarioBuilder {
             reader.fail(fields["name"], fields.path("name"), "'\(name)' already names a consumer fleet; functions and fleets share one namespace in faults and reports")
             return nil
         }
-        return ScenarioModel.FunctionEntry(specification: specification, queue: queue, memoryMB: memoryMB)
+        var entry = ScenarioModel.FunctionEntry(specification: specification, queue: queue, memoryMB: memoryMB)
+        if let n = fields["principal"] { entry.principal = reader.string(n, fields.path("principal")) }
+        return entry
     }
 
     func retry(_ node: Node, _ path: String) -> RetryPolicy? {

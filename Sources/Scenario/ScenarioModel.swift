@@ -53,6 +53,8 @@ public struct ScenarioModel: Sendable {
         public var queue: Int
         /// Configured memory in MB (MiB, as Lambda means it), for GB-seconds in the cost.
         public var memoryMB: Int
+        /// The execution role; nil is `ClientServices.defaultPrincipal(name)`.
+        public var principal: String? = nil
     }
 
     /// Lambda's memory setting: 128 MB to 10,240 MB in steps of 1 MB; 128 MB by default.
@@ -120,7 +122,7 @@ public enum ScenarioKeys {
                                  "warmup"]
     public static let function = ["name", "source", "batchSize", "batchingWindow", "maximumConcurrency", "duration", "coldStart",
                                   "failureProbability", "partialBatchFailureProbability", "reportBatchItemFailures",
-                                  "accountConcurrencyLimit", "memory"]
+                                  "accountConcurrencyLimit", "memory", "principal"]
     public static let network = ["apiLatency", "retry", "kmsLatency"]
     public static let statement = ["effect", "principals", "actions", "resources"]
     public static let objectStore = ["putLatency", "getLatency", "deleteLatency", "failureProbability"]

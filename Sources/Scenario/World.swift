@@ -100,7 +100,7 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
         functions = model.functions.enumerated().map { index, entry in
             LambdaEventSourceMapping(specification: entry.specification, fleetIndex: model.consumers.count + index,
                                      queue: queues[entry.queue], queueIndex: entry.queue, network: network, scheduler: scheduler,
-                                     observer: self, streams: streams)
+                                     observer: self, streams: streams, services: services, principal: entry.principal)
         }
         scalingSamples = Array(repeating: [], count: autoscaledFleets.compactMap { $0 }.count + functions.count)
         faultInjector = FaultInjector(faults: model.faults, fleets: fleets, autoscaled: autoscaledFleets, network: network,

@@ -116,6 +116,10 @@ public final class LambdaEventSourceMapping: TimerTarget {
     let queue: Queue
     let queueIndex: Int
     let network: Network
+    /// KMS and the object store, as the function's execution role reaches them.
+    let services: ClientServices
+    /// The execution role: the principal the mapping's receives and deletes are authorised as.
+    let principal: String
     let scheduler: Scheduler
     /// Not reference-counted: the world that owns the mapping is its observer and outlives it.
     unowned(unsafe) let observer: WorkloadObserver
@@ -148,8 +152,11 @@ public final class LambdaEventSourceMapping: TimerTarget {
     /// `fleetIndex` is the mapping's number among everything that reports to `observer` as a fleet.
     /// `streams` is kept: pollers are made, each with its own named streams, when scaling first needs them.
     public init(specification: LambdaEventSourceMappingSpecification, fleetIndex: Int, queue: Queue, queueIndex: Int,
-                network: Network, scheduler: Scheduler, observer: WorkloadObserver, streams: @escaping (String) -> RandomStream) {
+                network: Network, scheduler: Scheduler, observer: WorkloadObserver, streams: @escaping (String) -> RandomStream,
+                services: ClientServices = ClientServices(), principal: String? = nil) {
         precondition(specification.problems().isEmpty, "invalid event source mapping: \(specification.problems())")
+        self.services = services
+        self.principal = principal ?? ClientServices.defaultPrincipal(specification.name)
         self.specification = specification
         self.fleetIndex = fleetIndex
         self.queue = queue

@@ -44,6 +44,8 @@ final class LambdaPoller: ReceiveRequester, TimerTarget {
     /// The call under way: its attempt and when its answer arrives.
     var attempt = 1
     var answerAt = Instant.zero
+    /// Positions in the batch whose extended-client body could not be fetched.
+    var fetchFailed: [Int] = []
 
     enum Step: Int {
         case receiveArrives, receiveAnswered, receiveFailed, receiveRetry
@@ -109,6 +111,10 @@ final class LambdaPoller: ReceiveRequester, TimerTarget {
             take(.receiveFailed, at: answerAt)
             return
         }
+        if queue.authorize(mapping.principal, .receiveMessage) != nil {
+            take(.receiveFailed, at: answerAt)
+            return
+        }
         // A request that reaches the queue after its batch's window has closed is a short poll.
         let wait = max(.zero, min(LambdaEventSourceMapping.receiveWaitTime, windowEnd - scheduler.now))
         let request = ReceiveMessageRequest(maxNumberOfMessages: min(QueueConfiguration.receiveMessagesRange.upperBound,
@@ -117,7 +123,7 @@ final class LambdaPoller: ReceiveRequester, TimerTarget {
         switch queue.receiveMessage(request, requester: self) {
         case .messages(let messages):
             gather(messages)
-            take(.receiveAnswered, at: answerAt)
+            take(.receiveAnswered, at: answerAt + decryptLatency(messages))
         case .waiting(let id):
             pendingReceive = id
         case .rejected:
@@ -131,7 +137,14 @@ final class LambdaPoller: ReceiveRequester, TimerTarget {
         gather(messages)
         // The response leg of a long poll costs half a round trip.
         let roundTrip = mapping.network.roundTrip(at: scheduler.now, rng: networkStream)
-        take(.receiveAnswered, at: scheduler.now + Span(nanoseconds: roundTrip.nanoseconds - roundTrip.nanoseconds / 2))
+        take(.receiveAnswered, at: scheduler.now + Span(nanoseconds: roundTrip.nanoseconds - roundTrip.nanoseconds / 2)
+                + decryptLatency(messages))
+    }
+
+    /// Messages from an SSE-KMS queue need a data key, fetched when the role's cached one is stale.
+    func decryptLatency(_ messages: [ReceivedMessage]) -> Span {
+        guard !messages.isEmpty, let kms = mapping.services.kms else { return .zero }
+        return kms.dataKeyLatency(principal: mapping.principal, queue: queue, side: .consumer, at: scheduler.now, rng: networkStream)
     }
 
     /// Adds received messages to the batch while the payload holds them; the rest are carried.
@@ -188,6 +201,16 @@ final class LambdaPoller: ReceiveRequester, TimerTarget {
         // The duration is drawn first and always, so a cold start never shifts the durations drawn.
         var seconds = specification.duration.sample(durationStream, truncatedAtZero: true)
         if cold { seconds += specification.coldStart.sample(coldStartStream, truncatedAtZero: true) }
+        // The handler's extended client fetches each stored body first; a failed fetch fails that message.
+        fetchFailed = []
+        if let store = mapping.services.objectStore {
+            for (position, message) in batch.enumerated() where message.extendedPayloadBytes > 0 {
+                let get = store.get(ObjectKey(message.tag), rng: networkStream)
+                seconds += get.latency.seconds
+                if get.status != .succeeded { fetchFailed.append(position) }
+                mapping.observer.objectStoreUsed(queue: mapping.queueIndex, latency: get.latency, at: now)
+            }
+        }
         let runTime = Span(seconds: seconds)
         mapping.invocationBilled(runTime)
         take(.invocationEnded, at: now + runTime)
@@ -202,6 +225,7 @@ final class LambdaPoller: ReceiveRequester, TimerTarget {
         if specification.partialBatchFailureProbability > 0 {
             for position in batch.indices { itemFailed[position] = outcomeStream.bernoulli(specification.partialBatchFailureProbability) }
         }
+        for position in fetchFailed { itemFailed[position] = true }
         let batchFailed = invocationFailed || (!specification.reportBatchItemFailures && itemFailed.contains(true))
         mapping.invocationEnds(failed: batchFailed)
         // FIFO: a function reporting partial failures must report, with a failed message, every
@@ -265,13 +289,27 @@ final class LambdaPoller: ReceiveRequester, TimerTarget {
         }
         let messages = chunk
         let results: [DeleteMessageResult]
-        switch queue.deleteMessageBatch(messages.map(\.receiptHandle)) {
-        case .entries(let entries): results = entries
-        case .rejected(let problem): results = Array(repeating: .rejected(problem), count: messages.count)
+        if let denial = queue.authorize(mapping.principal, .deleteMessage) {
+            results = Array(repeating: .rejected(denial), count: messages.count)
+        } else {
+            switch queue.deleteMessageBatch(messages.map(\.receiptHandle)) {
+            case .entries(let entries): results = entries
+            case .rejected(let problem) where problem.isRetryable:
+                take(.deleteFailed, at: answerAt)
+                return
+            case .rejected(let problem): results = Array(repeating: .rejected(problem), count: messages.count)
+            }
         }
+        var answerAt = self.answerAt
         for (message, result) in zip(messages, results) {
             mapping.observer.deleteAnswered(queue: mapping.queueIndex, fleet: mapping.fleetIndex, message: message, result: result,
                                             at: now)
+            if case .deleted = result, message.extendedPayloadBytes > 0, let store = mapping.services.objectStore {
+                // The handler's extended client deletes the stored body after the message.
+                let delete = store.delete(ObjectKey(message.tag), at: now, rng: networkStream)
+                answerAt = answerAt + delete.latency
+                mapping.observer.objectStoreUsed(queue: mapping.queueIndex, latency: delete.latency, at: now)
+            }
         }
         deletePosition += messages.count
         take(.deleteAnswered, at: answerAt)

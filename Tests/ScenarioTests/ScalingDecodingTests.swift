@@ -77,7 +77,7 @@ import Workloads
         #expect(functionDiagnostics("batchsize: 20") == [
             "test.yaml:13:5: functions[0].batchsize: unknown key 'batchsize'; did you mean 'batchSize'? valid keys here: name, source, "
                 + "batchSize, batchingWindow, maximumConcurrency, duration, coldStart, failureProbability, "
-                + "partialBatchFailureProbability, reportBatchItemFailures, accountConcurrencyLimit, memory",
+                + "partialBatchFailureProbability, reportBatchItemFailures, accountConcurrencyLimit, memory, principal",
         ])
     }
 

@@ -161,4 +161,48 @@ import Testing
             #expect(error.diagnostics.first?.path == "queues[0].policy[0].actions[0]")
         }
     }
+
+    /// The scenario with a Lambda function in place of the worker fleet.
+    static func functionScenario(queueExtra: String = "", producerExtra: String = "", top: String = "",
+                                 size: String = "constant(1KiB)") -> String {
+        scenario(queueExtra: queueExtra, producerExtra: producerExtra, top: top, size: size)
+            .replacingOccurrences(of: """
+                consumers:
+                  - name: workers
+                    source: queue/orders
+                    count: 2
+                    processing: constant(10ms)
+                """, with: """
+                functions:
+                  - name: handler
+                    source: queue/orders
+                    duration: constant(10ms)
+                """)
+    }
+
+    @Test func aFunctionIsAuthorisedAsItsExecutionRole() throws {
+        let queueExtra = """
+                policy:
+                  - { effect: allow, principals: [\(Self.web)], actions: [sqs:SendMessage] }
+            """
+        let report = try run(Self.functionScenario(queueExtra: queueExtra))
+        #expect(report.delivery.sent == Self.sends)
+        #expect(report.delivery.deliveredOnce == 0)
+        #expect(report.queues[0].deniedByPrincipal.map(\.principal) == ["arn:aws:iam::123456789012:role/handler"])
+    }
+
+    @Test func aFunctionsHandlerFetchesExtendedBodiesAndDeletesThem() throws {
+        let producerExtra = "    extendedClient: { threshold: 256KiB }\n"
+        let report = try run(Self.functionScenario(producerExtra: producerExtra, top: Self.objectStore, size: "constant(512KiB)"))
+        #expect(report.delivery.deliveredOnce == Self.sends)
+        #expect(report.objectStore.putRequests == Self.sends)
+        #expect(report.objectStore.getRequests == Self.sends)
+        #expect(report.objectStore.deleteRequests == Self.sends)
+    }
+
+    @Test func aFunctionOnAnSSEKMSQueueDecryptsOncePerReusePeriod() throws {
+        let report = try run(Self.functionScenario(queueExtra: "    kmsDataKeyReusePeriod: 5m\n"))
+        // One minute of traffic: one producer refresh (2 requests) and one for the function's role.
+        #expect(report.queues[0].activity.kmsRequests == 2 + 1)
+    }
 }

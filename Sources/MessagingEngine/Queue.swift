@@ -134,11 +134,22 @@ public final class Queue: TimerTarget {
     public func sendMessage(_ request: SendMessageRequest) -> SendMessageResult {
         counters.sendRequests += 1
         counters.billedRequests += Self.billedRequests(payloadBytes: request.sizeBytes)
-        if isFifo, let refusal = throttle(.sendMessage, groups: request.messageGroupId.map { [$0] } ?? []) { return .rejected(refusal) }
+        if isFifo, let refusal = throttle(.sendMessage, groups: groupsCounted(request.messageGroupId)) { return .rejected(refusal) }
         if let problem = validate(request) { return .rejected(problem) }
         let result = accept(request)
         finishCall()
         return result
+    }
+
+    /// The message groups a send counts against: only high-throughput mode has per-group quotas, and
+    /// building the list for every send otherwise cost an allocation per message.
+    func groupsCounted(_ requests: [SendMessageRequest]) -> [String] {
+        configuration.fifoThroughputLimit == .perMessageGroupId ? requests.compactMap(\.messageGroupId) : []
+    }
+
+    func groupsCounted(_ group: String?) -> [String] {
+        guard configuration.fifoThroughputLimit == .perMessageGroupId, let group else { return [] }
+        return [group]
     }
 
     /// Enqueues a valid request, unless a FIFO queue has seen its deduplication ID within the interval.
@@ -164,7 +175,7 @@ public final class Queue: TimerTarget {
         if let problem = Self.batchProblem(count: requests.count, bytes: bytes) {
             return .rejected(problem)
         }
-        if isFifo, let refusal = throttle(.sendMessage, groups: requests.compactMap(\.messageGroupId)) { return .rejected(refusal) }
+        if isFifo, let refusal = throttle(.sendMessage, groups: groupsCounted(requests)) { return .rejected(refusal) }
         var results: [SendMessageResult] = []
         results.reserveCapacity(requests.count)
         for request in requests {

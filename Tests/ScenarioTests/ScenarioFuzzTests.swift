@@ -8,10 +8,11 @@ import Testing
 
     /// Mutations of the bundled scenarios: deleted, duplicated, replaced and inserted characters and lines.
     @Test func mutatedScenariosNeverCrashTheDecoder() throws {
-        let sources = try ["quickstart", "mm1", "mm3", "broken"].map(bundledScenarioText)
+        let sources = try ["quickstart", "mm1", "mm3", "broken", "fifo-orders", "poison-messages", "burst-autoscaling"]
+            .map(bundledScenarioText) + [Self.securityScenario]
         let rng = RandomStream(seed: 20_261_127)
         var decoded = 0, rejected = 0
-        for round in 0..<3_000 {
+        for round in 0..<6_000 {
             var text = Array(sources[round % sources.count])
             for _ in 0..<(1 + rng.uniformInt(below: 6)) {
                 guard !text.isEmpty else { break }
@@ -36,6 +37,51 @@ import Testing
         }
         // Both outcomes must occur, or the mutations are not exercising the decoder.
         #expect(decoded > 0 && rejected > 0, "decoded \(decoded), rejected \(rejected)")
+    }
+
+    /// Policies, KMS, the extended client and operations, which no bundled scenario uses all at once.
+    static let securityScenario = """
+        name: secure
+        duration: 1m
+        queues:
+          - name: orders
+            kmsDataKeyReusePeriod: 5m
+            redrivePolicy: { deadLetterQueue: queue/dlq, maxReceiveCount: 3 }
+            policy:
+              - { effect: allow, principals: ["arn:aws:iam::123456789012:role/web"], actions: [sqs:SendMessage] }
+              - { effect: deny, principals: ["*"], actions: ["sqs:Purge*"], resources: ["*"] }
+          - name: dlq
+            redriveAllowPolicy: [queue/orders]
+        principals:
+          arn:aws:iam::123456789012:role/workers:
+            - { effect: allow, actions: ["sqs:Receive*", "sqs:DeleteMessage"], resources: ["arn:aws:sqs:*:*:orders"] }
+        objectStore: { putLatency: constant(40ms), getLatency: constant(20ms), failureProbability: 0.01 }
+        producers:
+          - name: web
+            target: queue/orders
+            arrivals: poisson(rate=10/s)
+            messageSize: uniform(100KiB, 400KiB)
+            extendedClient: { threshold: 256KiB }
+        consumers:
+          - name: workers
+            source: queue/orders
+            processing: constant(10ms)
+        operations:
+          - { at: 30s, purge: queue/orders }
+          - { at: 40s, startMessageMoveTask: { source: queue/dlq, rate: 10/s } }
+        """
+
+    @Test func theSecurityScenarioDecodesAndRunsWithoutViolations() throws {
+        var model = try ScenarioDecoder.decode(Self.securityScenario, file: "secure.yaml")
+        model.replications = 1
+        let report = ScenarioRunner.run(model)
+        #expect(report.delivery.violationTotal == 0)
+        #expect(report.delivery.purged > 0, "the purge at 30 s found messages")
+        #expect(report.objectStore.putRequests > 0)
+        #expect(report.queues[0].activity.kmsRequests > 0)
+        // The deny on sqs:Purge* names every principal, but the purge is the scenario's own
+        // operation, not an actor's call, so it is not authorised and goes through.
+        #expect(report.queues[0].activity.purgeRequests == 1)
     }
 
     @Test func randomTextNeverCrashesTheDecoder() {

@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "BenchmarkSupport", dependencies: ["SimKernel", "MessagingEngine", "Stochastic", "Scenario"],
                 swiftSettings: simulationSettings),
         .executableTarget(name: "SluiceCLI", dependencies: [
-            "Scenario", "Reporting",
+            "Scenario", "Reporting", "MessagingEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -15,7 +15,7 @@ struct Sluice: ParsableCommand {
             2 delivery-guarantee violations found with --fail-on-violation.
             """,
         version: version,
-        subcommands: [Run.self, Validate.self])
+        subcommands: [Run.self, Validate.self, FilterPolicyCheck.self])
 
     static func main() {
         do {

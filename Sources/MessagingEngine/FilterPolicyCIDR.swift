@@ -1,7 +1,8 @@
 /// An IPv4 or IPv6 address range written `address/prefixLength`, for the `cidr` operator.
 ///
 /// Addresses are held as 128-bit numbers; IPv4 ranges only contain IPv4 addresses and IPv6 ranges
-/// only IPv6 addresses (an IPv4-mapped IPv6 address is not an IPv4 address here).
+/// only IPv6 addresses (an IPv4-mapped IPv6 address is not an IPv4 address here). IPv6 addresses
+/// written with a dotted IPv4 tail (`::ffff:10.0.0.1`) and zone indices are not read.
 public struct FilterPolicyCIDR: Sendable, Equatable {
     public var isIPv6: Bool
     var network: UInt128
@@ -11,7 +12,8 @@ public struct FilterPolicyCIDR: Sendable, Equatable {
     public init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let address = Self.address(String(parts[0])),
-              parts[1].allSatisfy(\.isASCII), parts[1].count <= 3, let length = Int(parts[1]) else { return nil }
+              (1...3).contains(parts[1].count), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),
+              let length = Int(parts[1]) else { return nil }
         let bits = address.isIPv6 ? 128 : 32
         guard (0...bits).contains(length) else { return nil }
         isIPv6 = address.isIPv6

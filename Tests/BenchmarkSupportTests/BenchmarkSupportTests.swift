@@ -32,6 +32,12 @@ import Testing
         #expect(a.finalInstant != c.finalInstant)
     }
 
+    @Test func filterPolicyEvaluationPassesThreeOfEveryEightMessages() {
+        let evaluation = FilterPolicyEvaluation()
+        #expect(evaluation.run(evaluations: 80) == FilterPolicyEvaluation.Result(evaluations: 80, matched: 30))
+        #expect(evaluation.run(evaluations: 4) == FilterPolicyEvaluation.Result(evaluations: 84, matched: 31))
+    }
+
     @Test func queueCycleDeletesEveryMessageItSends() {
         let cycle = QueueCycle()
         let result = cycle.run(messages: 1_000)

@@ -65,6 +65,16 @@ let benchmarks: @Sendable () -> Void = {
         })
 
     Benchmark(
+        "FilterPolicy_3_key_attributes",
+        configuration: .init(metrics: metrics, scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 100_000,
+                             thresholds: thresholds(metrics)),
+        closure: { benchmark, evaluation in
+            // One inner iteration is one (message, subscription) evaluation; the target is 200 ns.
+            blackHole(evaluation.run(evaluations: benchmark.scaledIterations.count))
+        },
+        setup: { FilterPolicyEvaluation() })
+
+    Benchmark(
         "FifoQueueCycle_10K_groups",
         configuration: .init(metrics: metrics, scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 100_000,
                              thresholds: thresholds(metrics)),

@@ -10,8 +10,9 @@ import Foundation
 //   instruction-counts queue <messages>
 //   instruction-counts fifo <groups> <messages>
 //   instruction-counts mm1 <messages>
+//   instruction-counts filter <evaluations>
 
-let usage = "usage: instruction-counts hold <pending> <holds> | queue <messages> | fifo <groups> <messages> | mm1 <messages>"
+let usage = "usage: instruction-counts hold <pending> <holds> | queue <messages> | fifo <groups> <messages> | mm1 <messages> | filter <evaluations>"
 let arguments = Array(CommandLine.arguments.dropFirst())
 func count(_ index: Int) -> Int {
     guard index < arguments.count, let value = Int(arguments[index]), value >= 0 else {
@@ -36,6 +37,9 @@ case "fifo":
 case "mm1":
     let result = ScenarioBenchmark.mm1(messages: max(1, count(1)))
     print("sent \(result.messagesSent) deleted \(result.messagesDeleted) lost \(result.messagesLost) events \(result.eventsRun) end \(result.endReason)")
+case "filter":
+    let result = FilterPolicyEvaluation().run(evaluations: count(1))
+    print("evaluations \(result.evaluations) matched \(result.matched)")
 default:
     print(usage)
     exit(2)

@@ -1,0 +1,232 @@
+import MessagingEngine
+import SimKernel
+import Testing
+
+/// SNS delivery retry policies: the phases of SEMANTICS.md (Topic — SNS), the backoff functions,
+/// the limits of a custom HTTP/S policy, and jitter.
+@Suite struct DeliveryRetryPolicyTests {
+    static func seconds(_ values: [Double]) -> [Span] { values.map { Span(seconds: $0) } }
+
+    static func delays(_ policy: DeliveryRetryPolicy, _ retries: ClosedRange<Int>) -> [Span] {
+        retries.map { policy.delay(beforeRetry: $0)! }
+    }
+
+    /// A policy that is all backoff, to show one function's delays on their own.
+    static func backoffOnly(_ function: DeliveryRetryPolicy.BackoffFunction, retries: Int,
+                            min: Int64, max: Int64) -> DeliveryRetryPolicy {
+        DeliveryRetryPolicy(numRetries: retries, minDelayTarget: .seconds(min), maxDelayTarget: .seconds(max),
+                            backoffFunction: function)
+    }
+
+    // MARK: AWS-managed endpoints
+
+    @Test func awsManagedEndpointsRetry100015TimesAfterTheFirstAttempt() {
+        let policy = DeliveryRetryPolicy.awsManaged
+        #expect(policy.retriesTotal == 100_015)
+        #expect(policy.attemptsTotal == 100_016)
+        #expect(policy.numBackoffRetries == 10)
+        #expect(policy.problems().isEmpty)
+    }
+
+    @Test func awsManagedRetriesRunThroughTheFourPhasesInOrder() {
+        let policy = DeliveryRetryPolicy.awsManaged
+        #expect(Self.delays(policy, 1...3) == [.zero, .zero, .zero])
+        #expect(Self.delays(policy, 4...5) == [.seconds(1), .seconds(1)])
+        // Exponential backoff from 1 s doubles and is capped at 20 s.
+        #expect(Self.delays(policy, 6...15) == Self.seconds([1, 2, 4, 8, 16, 20, 20, 20, 20, 20]))
+        #expect(policy.delay(beforeRetry: 16) == .seconds(20))
+        #expect(policy.delay(beforeRetry: 100_015) == .seconds(20))
+        #expect(policy.delay(beforeRetry: 100_016) == nil)
+        #expect(policy.delay(beforeRetry: 0) == nil)
+    }
+
+    @Test func awsManagedRetriesLastAbout23Days() {
+        let policy = DeliveryRetryPolicy.awsManaged
+        // 3 × 0 s + 2 × 1 s + (1 + 2 + 4 + 8 + 16 + 5 × 20) s + 100,000 × 20 s.
+        #expect(policy.duration == .seconds(2_000_133))
+        #expect(policy.duration >= .seconds(23 * 86_400) && policy.duration < .seconds(24 * 86_400))
+        let instants = policy.attemptInstants(firstAttempt: Instant(seconds: 7))
+        #expect(instants.count == 100_016)
+        #expect(instants.last! - instants.first! == policy.duration)
+        #expect(instants[..<4].allSatisfy { $0 == Instant(seconds: 7) })
+        #expect(instants[4] == Instant(seconds: 8) && instants[5] == Instant(seconds: 9))
+        #expect(zip(instants, instants.dropFirst()).allSatisfy { $0 <= $1 })
+    }
+
+    // MARK: Customer-managed endpoints
+
+    @Test func customerManagedEndpointsRetry50TimesAfterTheFirstAttempt() {
+        let policy = DeliveryRetryPolicy.customerManaged
+        #expect(policy.retriesTotal == 50)
+        #expect(policy.attemptsTotal == 51)
+        #expect(policy.numNoDelayRetries == 0)
+        #expect(policy.problems().isEmpty)
+    }
+
+    @Test func customerManagedRetriesHaveNoImmediatePhaseAndBackOffFrom10To600Seconds() {
+        let policy = DeliveryRetryPolicy.customerManaged
+        #expect(Self.delays(policy, 1...2) == [.seconds(10), .seconds(10)])
+        #expect(Self.delays(policy, 3...12) == Self.seconds([10, 20, 40, 80, 160, 320, 600, 600, 600, 600]))
+        #expect(Self.delays(policy, 13...50).allSatisfy { $0 == .seconds(600) })
+        #expect(policy.delay(beforeRetry: 51) == nil)
+    }
+
+    @Test func customerManagedRetriesLastOverSixHours() {
+        let policy = DeliveryRetryPolicy.customerManaged
+        // 2 × 10 s + (10 + 20 + 40 + 80 + 160 + 320 + 4 × 600) s + 38 × 600 s = 7 h 10 min 50 s.
+        #expect(policy.duration == .seconds(25_850))
+        #expect(policy.duration > .seconds(6 * 3600) && policy.duration < .seconds(8 * 3600))
+        let instants = policy.attemptInstants(firstAttempt: .zero)
+        #expect(instants.count == 51)
+        #expect(Array(instants[..<4]) == [.zero, Instant(seconds: 10), Instant(seconds: 20), Instant(seconds: 30)])
+        #expect(instants.last! == Instant(seconds: 25_850))
+    }
+
+    // MARK: HTTP/S
+
+    @Test func httpDefaultRetriesThreeTimesTwentySecondsApart() {
+        let policy = DeliveryRetryPolicy.httpDefault
+        #expect(policy.retriesTotal == 3)
+        #expect(policy.problems().isEmpty)
+        #expect(policy.attemptInstants(firstAttempt: Instant(seconds: 5))
+                == [5.0, 25, 45, 65].map { Instant(seconds: $0) })
+        #expect(policy.delay(beforeRetry: 4) == nil)
+    }
+
+    @Test func customHttpPolicyRunsImmediatePreBackoffBackoffAndPostBackoffPhases() {
+        let policy = DeliveryRetryPolicy(numRetries: 10, numNoDelayRetries: 2, minDelayTarget: .seconds(4),
+                                         maxDelayTarget: .seconds(40), numMinDelayRetries: 3,
+                                         numMaxDelayRetries: 2, backoffFunction: .linear)
+        #expect(policy.problems().isEmpty)
+        #expect(policy.numBackoffRetries == 3)
+        // Linear from 4 s to 40 s over 3 retries: steps of 18 s.
+        #expect(Self.delays(policy, 1...10) == Self.seconds([0, 0, 4, 4, 4, 4, 22, 40, 40, 40]))
+        #expect(policy.attemptInstants(firstAttempt: .zero)
+                == [0.0, 0, 0, 4, 8, 12, 16, 38, 78, 118, 158].map { Instant(seconds: $0) })
+        #expect(policy.duration == .seconds(158))
+    }
+
+    @Test func linearBackoffStepsEvenlyFromMinToMax() {
+        let policy = Self.backoffOnly(.linear, retries: 5, min: 1, max: 9)
+        #expect(Self.delays(policy, 1...5) == Self.seconds([1, 3, 5, 7, 9]))
+    }
+
+    @Test func arithmeticBackoffGrowsItsStepByAConstant() {
+        // min + 8 s × t² for t = 0, 1/4, 1/2, 3/4, 1: steps 0.5, 1.5, 2.5, 3.5 s.
+        let policy = Self.backoffOnly(.arithmetic, retries: 5, min: 1, max: 9)
+        #expect(Self.delays(policy, 1...5) == Self.seconds([1, 1.5, 3, 5.5, 9]))
+    }
+
+    @Test func geometricBackoffMultipliesByAConstantRatioUpToMax() {
+        // 16^(1/4) = 2.
+        let policy = Self.backoffOnly(.geometric, retries: 5, min: 1, max: 16)
+        #expect(Self.delays(policy, 1...5) == Self.seconds([1, 2, 4, 8, 16]))
+        let uneven = Self.backoffOnly(.geometric, retries: 3, min: 4, max: 36)
+        #expect(Self.delays(uneven, 1...3) == Self.seconds([4, 12, 36]))
+    }
+
+    @Test func exponentialBackoffDoublesFromMinAndIsCappedAtMax() {
+        let policy = Self.backoffOnly(.exponential, retries: 5, min: 1, max: 10)
+        #expect(Self.delays(policy, 1...5) == Self.seconds([1, 2, 4, 8, 10]))
+        let short = Self.backoffOnly(.exponential, retries: 3, min: 3, max: 100)
+        #expect(Self.delays(short, 1...3) == Self.seconds([3, 6, 12]))
+    }
+
+    @Test func everyBackoffFunctionIsMonotonicAndStaysBetweenMinAndMax() {
+        for function in DeliveryRetryPolicy.BackoffFunction.allCases {
+            for (retries, low, high) in [(1, 5, 5), (2, 1, 3600), (7, 3, 50), (40, 1, 90), (100, 10, 36)] as [(Int, Int64, Int64)] {
+                let policy = Self.backoffOnly(function, retries: retries, min: low, max: high)
+                let delays = Self.delays(policy, 1...retries)
+                #expect(delays.first == .seconds(low), "\(function) \(retries) \(low)…\(high)")
+                #expect(delays.allSatisfy { $0 >= .seconds(low) && $0 <= .seconds(high) }, "\(function) \(retries) \(low)…\(high)")
+                #expect(zip(delays, delays.dropFirst()).allSatisfy { $0 <= $1 }, "\(function) \(retries) \(low)…\(high)")
+                if function != .exponential && retries > 1 {
+                    #expect(delays.last == .seconds(high), "\(function) \(retries) \(low)…\(high)")
+                }
+            }
+        }
+    }
+
+    // MARK: Validation
+
+    @Test func theEndsOfEveryHttpRangeAreValid() {
+        #expect(DeliveryRetryPolicy(numRetries: 0, minDelayTarget: .seconds(1), maxDelayTarget: .seconds(3600)).problems().isEmpty)
+        // 100 retries of 36 s is exactly the hour allowed.
+        let full = DeliveryRetryPolicy(numRetries: 100, minDelayTarget: .seconds(36), maxDelayTarget: .seconds(36),
+                                       maxReceivesPerSecond: 1)
+        #expect(full.duration == .seconds(3600))
+        #expect(full.problems().isEmpty)
+        let allPhases = DeliveryRetryPolicy(numRetries: 6, numNoDelayRetries: 2, minDelayTarget: .seconds(1),
+                                            maxDelayTarget: .seconds(10), numMinDelayRetries: 2, numMaxDelayRetries: 2)
+        #expect(allPhases.numBackoffRetries == 0)
+        #expect(allPhases.problems().isEmpty)
+    }
+
+    static func changed(_ change: (inout DeliveryRetryPolicy) -> Void) -> DeliveryRetryPolicy {
+        var policy = DeliveryRetryPolicy(numRetries: 10, minDelayTarget: .seconds(5), maxDelayTarget: .seconds(60))
+        change(&policy)
+        return policy
+    }
+
+    @Test(arguments: [
+        ("numRetries", "between 0 and 100", changed { $0.numRetries = 101 }),
+        ("numRetries", "between 0 and 100", changed { $0.numRetries = -1; $0.numNoDelayRetries = 0 }),
+        ("numNoDelayRetries", "between 0 and numRetries (10)", changed { $0.numNoDelayRetries = 11 }),
+        ("numNoDelayRetries", "between 0 and numRetries (10)", changed { $0.numNoDelayRetries = -1 }),
+        ("numMinDelayRetries", "(6)", changed { $0.numNoDelayRetries = 4; $0.numMinDelayRetries = 7 }),
+        ("numMaxDelayRetries", "(3)", changed { $0.numNoDelayRetries = 4; $0.numMinDelayRetries = 3; $0.numMaxDelayRetries = 4 }),
+        ("minDelayTarget", "between 1s and maxDelayTarget", changed { $0.minDelayTarget = .zero }),
+        ("minDelayTarget", "between 1s and maxDelayTarget", changed { $0.minDelayTarget = .seconds(61) }),
+        ("maxDelayTarget", "and 3600s", changed { $0.maxDelayTarget = .seconds(3601) }),
+        ("maxReceivesPerSecond", "at least 1", changed { $0.maxReceivesPerSecond = 0 }),
+        ("jitterFraction", "between 0 and 1", changed { $0.jitterFraction = 1.5 }),
+        ("numRetries", "at most 3600s in total", changed { $0.numRetries = 100; $0.minDelayTarget = .seconds(60) }),
+    ] as [(String, String, DeliveryRetryPolicy)])
+    func anOutOfRangeFieldIsNamedWithItsValidRange(field: String, range: String, policy: DeliveryRetryPolicy) {
+        let problems = policy.problems()
+        #expect(problems.contains { $0.attribute == field && $0.message.contains(range) }, "\(problems)")
+    }
+
+    @Test func managedPoliciesAreNotHeldToTheHttpLimits() {
+        // 100,015 retries over 23 days would break every HTTP/S limit; AWS fixes these policies.
+        #expect(DeliveryRetryPolicy.awsManaged.problems().isEmpty)
+        var asHttp = DeliveryRetryPolicy.awsManaged
+        asHttp.endpoint = .http
+        #expect(asHttp.problems().map(\.attribute) == ["numRetries"])
+    }
+
+    // MARK: Jitter
+
+    @Test func jitterKeepsEveryDelayWithinTenPercentEitherWay() {
+        for policy in [DeliveryRetryPolicy.customerManaged, .httpDefault,
+                       Self.backoffOnly(.geometric, retries: 9, min: 3, max: 700)] {
+            for retry in 1...policy.retriesTotal {
+                let nominal = policy.delay(beforeRetry: retry)!
+                let bound = Int64((Double(nominal.nanoseconds) * 0.1).rounded())
+                var sum: Int64 = 0, deviationMax: Int64 = 0
+                let draws = 1024
+                for draw in 0..<draws {
+                    let jittered = policy.jitteredDelay(beforeRetry: retry, uniform: Double(draw) / Double(draws))!
+                    deviationMax = max(deviationMax, abs(jittered.nanoseconds - nominal.nanoseconds))
+                    sum += jittered.nanoseconds - nominal.nanoseconds
+                }
+                #expect(deviationMax <= bound, "retry \(retry)")
+                #expect(deviationMax >= bound * 99 / 100, "the draws reach the bound, retry \(retry)")
+                // Symmetric jitter: the draws on an even grid average to the nominal delay.
+                #expect(abs(sum / Int64(draws)) <= bound / 1000 + 1, "retry \(retry)")
+            }
+        }
+    }
+
+    @Test func jitterReachesItsBoundsAndLeavesImmediateRetriesImmediate() {
+        let policy = DeliveryRetryPolicy.awsManaged
+        #expect(policy.jitteredDelay(beforeRetry: 1, uniform: 0.999) == .zero)
+        #expect(policy.jitteredDelay(beforeRetry: 20, uniform: 0) == .seconds(18))
+        #expect(policy.jitteredDelay(beforeRetry: 20, uniform: 0.5) == .seconds(20))
+        #expect(policy.jitteredDelay(beforeRetry: 20, uniform: 0.75) == .seconds(21))
+        #expect(policy.jitteredDelay(beforeRetry: 100_016, uniform: 0.5) == nil)
+        var none = policy
+        none.jitterFraction = 0
+        #expect(none.jitteredDelay(beforeRetry: 20, uniform: 0.3) == .seconds(20))
+    }
+}

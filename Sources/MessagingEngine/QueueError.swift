@@ -13,16 +13,14 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     /// FIFO transaction quotas: the caller should back off and retry.
     case throttling(String)
     case purgeQueueInProgress(Span)
-    case queueDoesNotExist(String)
     /// StartMessageMoveTask while one is running, or from a queue that is no dead-letter queue.
     case unsupportedOperation(String)
     case accessDenied(String)
-    case kmsThrottling(String)
 
     /// Whether the AWS SDKs retry this error on their own (throttling and server-side errors).
     public var isRetryable: Bool {
         switch self {
-        case .throttling, .kmsThrottling: true
+        case .throttling: true
         default: false
         }
     }
@@ -40,10 +38,8 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
         case .missingParameter: "MissingParameter"
         case .throttling: "ThrottlingException"
         case .purgeQueueInProgress: "AWS.SimpleQueueService.PurgeQueueInProgress"
-        case .queueDoesNotExist: "AWS.SimpleQueueService.NonExistentQueue"
         case .unsupportedOperation: "AWS.SimpleQueueService.UnsupportedOperation"
         case .accessDenied: "AccessDenied"
-        case .kmsThrottling: "KMS.ThrottlingException"
         }
     }
 
@@ -58,11 +54,9 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
         case .overLimit(let why): "\(code): \(why)"
         case .missingParameter(let why): "\(code): \(why)"
         case .throttling(let why): "\(code): \(why)"
-        case .purgeQueueInProgress(let remaining): "\(code): the queue was purged in the last 60 s; \(remaining.seconds)s remain"
-        case .queueDoesNotExist(let name): "\(code): no queue named \(name)"
+        case .purgeQueueInProgress(let remaining): "\(code): the queue was purged less than its purge cooldown ago; \(remaining.seconds)s remain"
         case .unsupportedOperation(let why): "\(code): \(why)"
         case .accessDenied(let why): "\(code): \(why)"
-        case .kmsThrottling(let why): "\(code): \(why)"
         }
     }
 }

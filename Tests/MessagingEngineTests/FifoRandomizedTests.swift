@@ -2,11 +2,6 @@ import MessagingEngine
 import SimKernel
 import TestSupport
 import Testing
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Random sequences of FIFO sends (single and batched, to a few groups, deduplication IDs often
 /// repeated), short-poll receives of 1 – 10 with and without ReceiveRequestAttemptId, deletes,

@@ -2,11 +2,6 @@ import TestSupport
 import MessagingEngine
 import SimKernel
 import Testing
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Random sequences of sends, receives, deletes, visibility changes, cancellations and waits, run
 /// against `Queue` and against `QueueReferenceModel`, compared after every step: each call's

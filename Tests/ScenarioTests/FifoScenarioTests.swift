@@ -97,4 +97,21 @@ import Testing
         #expect(count("orderViolation", in: report) == 0)
         #expect(report.delivery.violationTotal == 0)
     }
+
+    @Test func throttledSendsAreRetriedAndCounted() throws {
+        // 40 sends a second against a quota of 10 transactions a second per action: most first
+        // attempts are throttled; callers retry with backoff, and nothing is lost. Deletes are
+        // throttled too, and a delete that fails all 3 attempts leaves its message to come back:
+        // an undersized quota shows up as duplicate processing caused by failed deletes.
+        let text = Self.scenario(deduplicationId: "perMessage", responseLoss: 0)
+            .replacingOccurrences(of: "    type: fifo\n", with: "    type: fifo\n    transactionsPerSecond: 10\n")
+        let report = ScenarioRunner.run(try ScenarioDecoder.decode(text, file: "t"))
+        let throttled = report.queues[0].activity.throttled
+        #expect(throttled > 0)
+        #expect(report.callsRetried > 0)
+        #expect(report.callsFailed >= throttled)
+        #expect(report.delivery.lost == 0)
+        #expect(report.delivery.duplicatedBy.contains { $0.cause == "deleteFailed" && $0.count > 0 })
+        #expect(report.delivery.violationCounts.map(\.kind) == ["duplicateProcessing"])
+    }
 }

@@ -78,12 +78,19 @@ import Testing
         #expect(try !Self.passes(policy, string: "my-img.png"))
     }
 
-    @Test func anythingButExcludesOneValue() throws {
+    @Test func anythingButASingleValueExcludesOnlyThatValue() throws {
         #expect(try Self.passes(#"{"k": [{"anything-but": "red"}]}"#, string: "blue"))
+        #expect(try Self.passes(#"{"k": [{"anything-but": "red"}]}"#, string: "redder"), "only the whole value is excluded")
         #expect(try !Self.passes(#"{"k": [{"anything-but": "red"}]}"#, string: "red"))
         #expect(try !Self.passes(#"{"k": [{"anything-but": "red"}]}"#, [:]), "anything-but needs the key")
-        #expect(try Self.passes(#"{"k": [{"anything-but": ["red", "blue"]}]}"#, string: "green"))
-        #expect(try !Self.passes(#"{"k": [{"anything-but": ["red", "blue"]}]}"#, string: "blue"))
+    }
+
+    @Test func anythingButAListExcludesEveryListedValue() throws {
+        let policy = #"{"k": [{"anything-but": ["red", "blue"]}]}"#
+        #expect(try Self.passes(policy, string: "green"))
+        #expect(try !Self.passes(policy, string: "red"))
+        #expect(try !Self.passes(policy, string: "blue"))
+        #expect(try !Self.passes(policy, [:]), "anything-but needs the key")
     }
 
     @Test func anythingButWithAListOfNumbersExcludesThoseNumbers() throws {
@@ -95,28 +102,84 @@ import Testing
         #expect(try !Self.passes(#"{"k": [{"anything-but": 7}]}"#, number: 7))
     }
 
-    @Test func anythingButPrefixSuffixAndWildcardExcludeWhatTheyMatch() throws {
-        #expect(try Self.passes(#"{"k": [{"anything-but": {"prefix": "test-"}}]}"#, string: "prod-1"))
-        #expect(try !Self.passes(#"{"k": [{"anything-but": {"prefix": "test-"}}]}"#, string: "test-1"))
-        #expect(try Self.passes(#"{"k": [{"anything-but": {"suffix": ".tmp"}}]}"#, string: "a.txt"))
-        #expect(try !Self.passes(#"{"k": [{"anything-but": {"suffix": ".tmp"}}]}"#, string: "a.tmp"))
-        #expect(try Self.passes(#"{"k": [{"anything-but": {"wildcard": "*/internal/*"}}]}"#, string: "a/public/b"))
-        #expect(try !Self.passes(#"{"k": [{"anything-but": {"wildcard": "*/internal/*"}}]}"#, string: "a/internal/b"))
+    @Test func anythingButPrefixExcludesStringsThatStartWithThePrefix() throws {
+        let policy = #"{"k": [{"anything-but": {"prefix": "test-"}}]}"#
+        #expect(try Self.passes(policy, string: "prod-1"))
+        #expect(try Self.passes(policy, string: "my-test-1"), "the prefix must be at the start")
+        #expect(try !Self.passes(policy, string: "test-1"))
+        #expect(try !Self.passes(policy, string: "test-"))
+        #expect(try !Self.passes(policy, [:]), "anything-but needs the key")
     }
 
-    @Test func numericComparisonsAndRanges() throws {
-        #expect(try Self.passes(#"{"k": [{"numeric": ["=", 5]}]}"#, number: 5))
-        #expect(try !Self.passes(#"{"k": [{"numeric": ["=", 5]}]}"#, number: 5.00001))
-        #expect(try Self.passes(#"{"k": [{"numeric": ["<", 5]}]}"#, number: 4.99999))
-        #expect(try !Self.passes(#"{"k": [{"numeric": ["<", 5]}]}"#, number: 5))
-        #expect(try Self.passes(#"{"k": [{"numeric": ["<=", 5]}]}"#, number: 5))
-        #expect(try !Self.passes(#"{"k": [{"numeric": [">", 5]}]}"#, number: 5))
-        #expect(try Self.passes(#"{"k": [{"numeric": [">=", 5]}]}"#, number: 5))
-        let range = #"{"k": [{"numeric": [">", 0, "<=", 150]}]}"#
-        #expect(try !Self.passes(range, number: 0))
-        #expect(try Self.passes(range, number: 0.5))
-        #expect(try Self.passes(range, number: 150))
-        #expect(try !Self.passes(range, number: 150.00001))
+    @Test func anythingButSuffixExcludesStringsThatEndWithTheSuffix() throws {
+        let policy = #"{"k": [{"anything-but": {"suffix": ".tmp"}}]}"#
+        #expect(try Self.passes(policy, string: "a.txt"))
+        #expect(try Self.passes(policy, string: "a.tmp.bak"), "the suffix must be at the end")
+        #expect(try !Self.passes(policy, string: "a.tmp"))
+        #expect(try !Self.passes(policy, string: ".tmp"))
+        #expect(try !Self.passes(policy, [:]), "anything-but needs the key")
+    }
+
+    @Test func anythingButWildcardExcludesStringsThePatternMatches() throws {
+        let policy = #"{"k": [{"anything-but": {"wildcard": "*/internal/*"}}]}"#
+        #expect(try Self.passes(policy, string: "a/public/b"))
+        #expect(try Self.passes(policy, string: "a/internalb"), "the pattern needs the second '/'")
+        #expect(try !Self.passes(policy, string: "a/internal/b"))
+        #expect(try !Self.passes(policy, string: "/internal/"), "each '*' may stand for an empty run")
+        #expect(try !Self.passes(policy, [:]), "anything-but needs the key")
+    }
+
+    @Test func numericEqualsMatchesOnlyThatNumber() throws {
+        let policy = #"{"k": [{"numeric": ["=", 5]}]}"#
+        #expect(try Self.passes(policy, number: 5))
+        #expect(try Self.passes(policy, FilterPolicyAttribute.parseMap(#"{"k": {"DataType": "Number", "StringValue": "5.000"}}"#)),
+                "the value counts, not how it is written")
+        #expect(try !Self.passes(policy, number: 5.00001))
+        #expect(try !Self.passes(policy, number: 4.99999))
+        #expect(try Self.passes(#"{"k": [{"numeric": ["=", -2.5]}]}"#, number: -2.5))
+    }
+
+    @Test func numericLessThanExcludesItsBound() throws {
+        let policy = #"{"k": [{"numeric": ["<", 5]}]}"#
+        #expect(try Self.passes(policy, number: 4.99999))
+        #expect(try Self.passes(policy, number: -1e9))
+        #expect(try !Self.passes(policy, number: 5))
+        #expect(try !Self.passes(policy, number: 6))
+    }
+
+    @Test func numericLessThanOrEqualIncludesItsBound() throws {
+        let policy = #"{"k": [{"numeric": ["<=", 5]}]}"#
+        #expect(try Self.passes(policy, number: 5))
+        #expect(try Self.passes(policy, number: 4))
+        #expect(try !Self.passes(policy, number: 5.00001))
+    }
+
+    @Test func numericGreaterThanExcludesItsBound() throws {
+        let policy = #"{"k": [{"numeric": [">", 5]}]}"#
+        #expect(try Self.passes(policy, number: 5.00001))
+        #expect(try Self.passes(policy, number: 1e9))
+        #expect(try !Self.passes(policy, number: 5))
+        #expect(try !Self.passes(policy, number: 4))
+    }
+
+    @Test func numericGreaterThanOrEqualIncludesItsBound() throws {
+        let policy = #"{"k": [{"numeric": [">=", 5]}]}"#
+        #expect(try Self.passes(policy, number: 5))
+        #expect(try Self.passes(policy, number: 6))
+        #expect(try !Self.passes(policy, number: 4.99999))
+    }
+
+    @Test func numericRangeHonoursTheInclusivenessOfEachBound() throws {
+        let openClosed = #"{"k": [{"numeric": [">", 0, "<=", 150]}]}"#
+        #expect(try !Self.passes(openClosed, number: 0))
+        #expect(try Self.passes(openClosed, number: 0.00001))
+        #expect(try Self.passes(openClosed, number: 150))
+        #expect(try !Self.passes(openClosed, number: 150.00001))
+        let closedOpen = #"{"k": [{"numeric": [">=", 0, "<", 150]}]}"#
+        #expect(try !Self.passes(closedOpen, number: -0.00001))
+        #expect(try Self.passes(closedOpen, number: 0))
+        #expect(try Self.passes(closedOpen, number: 149.99999))
+        #expect(try !Self.passes(closedOpen, number: 150))
     }
 
     @Test func numericPolicyDoesNotMatchAStringAttribute() throws {

@@ -78,6 +78,19 @@ import Testing
         #expect(try !Self.passes(policy, string: "my-img.png"))
     }
 
+    @Test func wildcardStarsMayMatchEmptyRunsButThePiecesMustFollowInOrderWithoutOverlapping() throws {
+        #expect(try Self.passes(#"{"k": [{"wildcard": "*"}]}"#, string: ""))
+        #expect(try Self.passes(#"{"k": [{"wildcard": "a*b"}]}"#, string: "ab"))
+        #expect(try Self.passes(#"{"k": [{"wildcard": "ab*ba"}]}"#, string: "abba"))
+        #expect(try !Self.passes(#"{"k": [{"wildcard": "ab*ba"}]}"#, string: "aba"), "the 'b' of 'ab' cannot also be the 'b' of 'ba'")
+        #expect(try Self.passes(#"{"k": [{"wildcard": "a*bc*bc"}]}"#, string: "abcbc"))
+        #expect(try !Self.passes(#"{"k": [{"wildcard": "a*bc*bc"}]}"#, string: "abc"))
+        #expect(try Self.passes(#"{"k": [{"wildcard": "*c*b*"}]}"#, string: "cb"))
+        #expect(try !Self.passes(#"{"k": [{"wildcard": "*c*b*"}]}"#, string: "bc"), "the pieces match in the pattern's order")
+        #expect(try Self.passes(#"{"k": [{"wildcard": "red"}]}"#, string: "red"), "without a '*' the pattern is the whole value")
+        #expect(try !Self.passes(#"{"k": [{"wildcard": "red"}]}"#, string: "reds"))
+    }
+
     @Test func anythingButASingleValueExcludesOnlyThatValue() throws {
         #expect(try Self.passes(#"{"k": [{"anything-but": "red"}]}"#, string: "blue"))
         #expect(try Self.passes(#"{"k": [{"anything-but": "red"}]}"#, string: "redder"), "only the whole value is excluded")
@@ -185,6 +198,9 @@ import Testing
     @Test func numericPolicyDoesNotMatchAStringAttribute() throws {
         #expect(try !Self.passes(#"{"k": [{"numeric": [">", 0]}]}"#, string: "5"))
         #expect(try !Self.passes(#"{"k": [5]}"#, string: "5"))
+        #expect(try !Self.passes(#"{"k": [{"numeric": [">", 0]}]}"#, ["k": .stringArray([.string("5")])]), "nor a string element of a String.Array")
+        #expect(try !Self.passes(#"{"k": [{"numeric": [">", 0]}]}"#, body: #"{"k": "5"}"#), "nor a string in a body")
+        #expect(try Self.passes(#"{"k": [{"numeric": [">", 0]}]}"#, body: #"{"k": 5}"#))
     }
 
     @Test func existsTrueNeedsTheKeyAndExistsFalseMatchesAMissingKey() throws {
@@ -195,6 +211,19 @@ import Testing
         #expect(try !Self.passes(#"{"k": [{"exists": false}]}"#, string: "x"))
         #expect(try Self.passes(#"{"k": [{"exists": false}]}"#, body: #"{"other": 1}"#))
         #expect(try !Self.passes(#"{"k": [{"exists": false}]}"#, body: #"{"k": 1}"#))
+    }
+
+    @Test func existsInABodyLooksAtTheLeafOfTheNestedPath() throws {
+        let present = #"{"order": {"id": [{"exists": true}]}}"#
+        #expect(try Self.passes(present, body: #"{"order": {"id": "A-1"}}"#))
+        #expect(try !Self.passes(present, body: #"{"order": {"ref": "A-1"}}"#))
+        #expect(try !Self.passes(present, body: #"{"id": "A-1"}"#), "a key of the same name at another depth does not count")
+        #expect(try !Self.passes(#"{"order": [{"exists": true}]}"#, body: #"{"order": {"id": "A-1"}}"#),
+                "exists looks at leaves, not at an object on the way")
+        let absent = #"{"order": {"id": [{"exists": false}]}}"#
+        #expect(try Self.passes(absent, body: #"{"order": {"ref": "A-1"}}"#))
+        #expect(try Self.passes(absent, body: #"{"customer": "c"}"#), "a missing parent means a missing leaf")
+        #expect(try !Self.passes(absent, body: #"{"order": {"id": 7}}"#))
     }
 
     @Test func binaryAttributesAreNeverMatched() throws {
@@ -217,6 +246,25 @@ import Testing
         #expect(Self.rejection(#"{"k": [{"cidr": "10.0.0.0/33"}]}"#)?.reason.contains("not an IP address range") == true)
     }
 
+    @Test func cidrRangeHoldsItsFirstAndLastAddressAndNothingOutside() throws {
+        let v4 = #"{"k": [{"cidr": "192.168.4.0/22"}]}"#
+        #expect(try Self.passes(v4, string: "192.168.4.0"))
+        #expect(try Self.passes(v4, string: "192.168.7.255"))
+        #expect(try !Self.passes(v4, string: "192.168.3.255"))
+        #expect(try !Self.passes(v4, string: "192.168.8.0"))
+        #expect(try !Self.passes(v4, number: 3_232_236_545), "a number is not an address, even 192.168.4.1's")
+        #expect(try Self.passes(#"{"k": [{"cidr": "10.1.2.3/32"}]}"#, string: "10.1.2.3"))
+        #expect(try !Self.passes(#"{"k": [{"cidr": "10.1.2.3/32"}]}"#, string: "10.1.2.4"))
+        #expect(try Self.passes(#"{"k": [{"cidr": "0.0.0.0/0"}]}"#, string: "255.255.255.255"))
+        #expect(try !Self.passes(#"{"k": [{"cidr": "0.0.0.0/0"}]}"#, string: "::1"), "an IPv4 range holds no IPv6 address")
+        let v6 = #"{"k": [{"cidr": "2001:db8:a::/48"}]}"#
+        #expect(try Self.passes(v6, string: "2001:db8:a::"))
+        #expect(try Self.passes(v6, string: "2001:db8:a:ffff:ffff:ffff:ffff:ffff"))
+        #expect(try Self.passes(v6, string: "2001:0DB8:000A:0000:0000:0000:0000:0001"), "leading zeros and upper-case hex")
+        #expect(try !Self.passes(v6, string: "2001:db8:9:ffff:ffff:ffff:ffff:ffff"))
+        #expect(try !Self.passes(v6, string: "2001:db8:b::"))
+    }
+
     @Test func stringArrayAttributeMatchesWhenAnyElementMatches() throws {
         let message = try FilterPolicyAttribute.parseMap(#"{"k": {"DataType": "String.Array", "StringValue": "[\"red\", 7, true]"}}"#)
         #expect(message == ["k": .stringArray([.string("red"), .number(7), .bool(true)])])
@@ -224,6 +272,15 @@ import Testing
         #expect(try Self.passes(#"{"k": [{"numeric": [">", 6]}]}"#, message))
         #expect(try !Self.passes(#"{"k": ["blue"]}"#, message))
         #expect(try Self.passes(#"{"k": [{"anything-but": "red"}]}"#, ["k": .stringArray([.string("red"), .string("blue")])]))
+    }
+
+    @Test func bodyArrayOfScalarsMatchesWhenAnyElementMatches() throws {
+        #expect(try Self.passes(#"{"scores": [{"numeric": [">=", 90]}]}"#, body: #"{"scores": [40, 95, 60]}"#))
+        #expect(try !Self.passes(#"{"scores": [{"numeric": [">=", 90]}]}"#, body: #"{"scores": [40, 89.99999]}"#))
+        #expect(try Self.passes(#"{"tags": [{"prefix": "env:"}]}"#, body: #"{"tags": ["team:a", "env:prod"]}"#))
+        #expect(try !Self.passes(#"{"tags": ["b"]}"#, body: #"{"tags": []}"#), "an empty array has no element to match")
+        #expect(try Self.passes(#"{"tags": [{"anything-but": "a"}]}"#, body: #"{"tags": ["a", "b"]}"#), "one element outside the exclusions suffices")
+        #expect(try !Self.passes(#"{"tags": [{"anything-but": "a"}]}"#, body: #"{"tags": ["a", "a"]}"#))
     }
 
     @Test func keysAreAndedAndValuesAreOred() throws {
@@ -242,11 +299,42 @@ import Testing
         #expect(Self.rejection(#"{"$or": [{"a": ["x"]}]}"#)?.reason == "$or must be a list of at least 2 policy objects")
     }
 
+    @Test func orMatchesWhenAnyOfItsPolicyObjectsMatches() throws {
+        let policy = #"{"$or": [{"a": ["1"], "b": ["2"]}, {"c": [{"prefix": "x"}]}, {"d": [{"exists": true}]}]}"#
+        #expect(try Self.passes(policy, Self.attributes(["a": .string("1"), "b": .string("2")])))
+        #expect(try !Self.passes(policy, Self.attributes(["a": .string("1")])), "the keys inside one object are still ANDed")
+        #expect(try Self.passes(policy, Self.attributes(["c": .string("xyz")])))
+        #expect(try Self.passes(policy, Self.attributes(["d": .number(0)])))
+        #expect(try !Self.passes(policy, Self.attributes(["a": .string("2"), "b": .string("2"), "c": .string("yz")])))
+    }
+
+    @Test func orInsideANestedBodyKeyAppliesAtThatDepth() throws {
+        let policy = #"{"order": {"$or": [{"total": [{"numeric": [">", 100]}]}, {"tier": ["gold"]}]}}"#
+        #expect(try Self.passes(policy, body: #"{"order": {"total": 150}}"#))
+        #expect(try Self.passes(policy, body: #"{"order": {"tier": "gold", "total": 5}}"#))
+        #expect(try !Self.passes(policy, body: #"{"order": {"total": 5}, "tier": "gold"}"#), "tier must be inside order")
+    }
+
+    @Test func orNeedsAListOfAtLeastTwoPolicyObjects() {
+        #expect(Self.rejection(#"{"$or": []}"#) == FilterPolicyError(
+            position: FilterPolicyPosition(line: 1, column: 9), reason: "$or must be a list of at least 2 policy objects"))
+        #expect(Self.rejection(#"{"$or": {"a": ["x"]}}"#)?.reason == "$or must be a list of at least 2 policy objects")
+        #expect(Self.rejection(#"{"$or": [{"a": ["x"]}, ["b"]]}"#) == FilterPolicyError(
+            position: FilterPolicyPosition(line: 1, column: 24), reason: "each element of $or must be a policy object"))
+    }
+
     @Test func matchingIsCaseSensitiveExceptEqualsIgnoreCase() throws {
         #expect(try !Self.passes(#"{"k": ["Red"]}"#, string: "red"))
         #expect(try !Self.passes(#"{"k": [{"prefix": "Re"}]}"#, string: "red"))
         #expect(try !Self.passes(#"{"K": ["red"]}"#, string: "red"), "keys are case-sensitive too")
         #expect(try Self.passes(#"{"k": [{"equals-ignore-case": "Red"}]}"#, string: "red"))
+        #expect(try !Self.passes(#"{"k": [{"suffix": "ED"}]}"#, string: "red"))
+        #expect(try !Self.passes(#"{"k": [{"wildcard": "R*"}]}"#, string: "red"))
+        #expect(try Self.passes(#"{"k": [{"anything-but": "Red"}]}"#, string: "red"), "red is not the excluded Red")
+        #expect(try Self.passes(#"{"k": [{"equals-ignore-case": "GOLD"}]}"#, body: #"{"k": "Gold"}"#))
+        #expect(try !Self.passes(#"{"k": ["GOLD"]}"#, body: #"{"k": "Gold"}"#))
+        #expect(Self.rejection(#"{"k": [{"Prefix": "r"}]}"#)?.reason.hasPrefix("unknown operator 'Prefix'") == true,
+                "operator names are case-sensitive")
     }
 
     @Test func nestedBodyKeysFollowTheBodyStructure() throws {

@@ -362,6 +362,17 @@ import Testing
         let error = Self.rejection(#"{"a": ["1"], "b": ["1"], "c": ["1"], "d": ["1"], "e": ["1"], "f": ["1"]}"#)
         #expect(error?.reason == "a filter policy may use at most 5 keys in each $or alternative; this one uses 6 (a, b, c, d, e, f)")
         #expect(error?.position == FilterPolicyPosition(line: 1, column: 1))
+        let indented = "\n  {\"a\": [\"1\"], \"b\": [\"1\"], \"c\": [\"1\"], \"d\": [\"1\"], \"e\": [\"1\"], \"f\": [\"1\"]}"
+        #expect(Self.rejection(indented)?.position == FilterPolicyPosition(line: 2, column: 3), "the position is the policy object's")
+    }
+
+    @Test func keyLimitCountsTheLeafKeysOfANestedBodyPolicy() {
+        let fiveLeaves = #"{"finding": {"a": ["1"], "b": ["1"], "c": ["1"]}, "d": ["1"], "e": ["1"]}"#
+        #expect(Self.rejection(fiveLeaves, scope: .messageBody) == nil, "the parent key 'finding' is not counted")
+        let sixLeaves = #"{"finding": {"a": ["1"], "b": ["1"], "c": {"x": ["1"], "y": ["1"]}}, "d": ["1"], "e": ["1"]}"#
+        #expect(Self.rejection(sixLeaves, scope: .messageBody) == FilterPolicyError(
+            position: FilterPolicyPosition(line: 1, column: 1),
+            reason: "a filter policy may use at most 5 keys in each $or alternative; this one uses 6 (finding.a, finding.b, finding.c.x, finding.c.y, d, e)"))
     }
 
     @Test func policyWithMoreThan150CombinationsIsRejected() {
@@ -373,6 +384,8 @@ import Testing
         #expect(Self.rejection(or) == nil, "6 × 5 + 6 × 6 = 66 is allowed")
         let tooMany = #"{"a": \#(six), "b": \#(five), "$or": [{"c": \#(six)}, {"d": \#(six)}]}"#
         #expect(Self.rejection(tooMany)?.reason.hasSuffix("with '$or' it has at least 360") == true, "30 × 6 + 30 × 6")
+        let multiline = "{\n  \"a\": \(six),\n  \"b\": \(five),\n  \"c\": \(six)\n}"
+        #expect(Self.rejection(multiline)?.position == FilterPolicyPosition(line: 4, column: 3), "at the key that crosses the limit")
     }
 
     @Test func numbersBeyondOneBillionAreRejected() {
@@ -380,12 +393,19 @@ import Testing
         let error = Self.rejection(#"{"k": [{"numeric": ["<", 1000000000.1]}]}"#)
         #expect(error == FilterPolicyError(position: FilterPolicyPosition(line: 1, column: 26), reason: "numbers in a filter policy must be between -1e9 and 1e9"))
         #expect(Self.rejection(#"{"k": [-1e10]}"#) != nil)
+        #expect(Self.rejection(#"{"k": [-1000000000]}"#) == nil)
+        #expect(Self.rejection(#"{"k": [{"numeric": [">", -1000000000.5]}]}"#) == FilterPolicyError(
+            position: FilterPolicyPosition(line: 1, column: 26), reason: "numbers in a filter policy must be between -1e9 and 1e9"))
     }
 
     @Test func numbersWithMoreThanFiveDecimalPlacesAreRejected() {
         #expect(Self.rejection(#"{"k": [0.00001, 1.500000]}"#) == nil, "trailing zeros add no precision")
         #expect(Self.rejection(#"{"k": [0.000001]}"#)?.reason == "numbers in a filter policy may have at most 5 decimal places; this one has 6")
         #expect(Self.rejection(#"{"k": [1e-6]}"#) != nil)
+        let multiline = "{\n  \"price\": [{\"numeric\": [\">\", 0.123456]}]\n}"
+        #expect(Self.rejection(multiline) == FilterPolicyError(
+            position: FilterPolicyPosition(line: 2, column: 31),
+            reason: "numbers in a filter policy may have at most 5 decimal places; this one has 6"))
     }
 
     @Test func malformedJSONIsRejectedWithItsPosition() {

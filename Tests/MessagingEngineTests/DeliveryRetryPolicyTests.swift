@@ -7,6 +7,8 @@ import Testing
 @Suite struct DeliveryRetryPolicyTests {
     static func seconds(_ values: [Double]) -> [Span] { values.map { Span(seconds: $0) } }
 
+    static func instants(_ values: [Double]) -> [Instant] { values.map { Instant(seconds: $0) } }
+
     static func delays(_ policy: DeliveryRetryPolicy, _ retries: ClosedRange<Int>) -> [Span] {
         retries.map { policy.delay(beforeRetry: $0)! }
     }
@@ -46,11 +48,21 @@ import Testing
         #expect(policy.duration == .seconds(2_000_133))
         #expect(policy.duration >= .seconds(23 * 86_400) && policy.duration < .seconds(24 * 86_400))
         let instants = policy.attemptInstants(firstAttempt: Instant(seconds: 7))
-        #expect(instants.count == 100_016)
         #expect(instants.last! - instants.first! == policy.duration)
-        #expect(instants[..<4].allSatisfy { $0 == Instant(seconds: 7) })
-        #expect(instants[4] == Instant(seconds: 8) && instants[5] == Instant(seconds: 9))
-        #expect(zip(instants, instants.dropFirst()).allSatisfy { $0 <= $1 })
+    }
+
+    @Test func awsManagedAttemptInstantsFollowTheDocumentedPhases() {
+        let instants = DeliveryRetryPolicy.awsManaged.attemptInstants(firstAttempt: Instant(seconds: 7))
+        #expect(instants.count == 100_016)
+        // The first attempt and 3 immediate retries share one instant.
+        #expect(Array(instants[0...3]) == Self.instants([7, 7, 7, 7]))
+        // 2 pre-backoff retries, 1 s apart.
+        #expect(Array(instants[4...5]) == Self.instants([8, 9]))
+        // 10 backoff retries waiting 1, 2, 4, 8, 16 s and then the 20 s cap.
+        #expect(Array(instants[6...15]) == Self.instants([10, 12, 16, 24, 40, 60, 80, 100, 120, 140]))
+        // 100,000 post-backoff retries, 20 s apart.
+        #expect(instants[16...].enumerated().allSatisfy { $0.element == Instant(seconds: 140 + 20 * Double($0.offset + 1)) })
+        #expect(instants.last == Instant(seconds: 7 + 2_000_133))
     }
 
     // MARK: Customer-managed endpoints
@@ -76,10 +88,18 @@ import Testing
         // 2 × 10 s + (10 + 20 + 40 + 80 + 160 + 320 + 4 × 600) s + 38 × 600 s = 7 h 10 min 50 s.
         #expect(policy.duration == .seconds(25_850))
         #expect(policy.duration > .seconds(6 * 3600) && policy.duration < .seconds(8 * 3600))
-        let instants = policy.attemptInstants(firstAttempt: .zero)
+    }
+
+    @Test func customerManagedAttemptInstantsFollowTheDocumentedPhases() {
+        let instants = DeliveryRetryPolicy.customerManaged.attemptInstants(firstAttempt: .zero)
         #expect(instants.count == 51)
-        #expect(Array(instants[..<4]) == [.zero, Instant(seconds: 10), Instant(seconds: 20), Instant(seconds: 30)])
-        #expect(instants.last! == Instant(seconds: 25_850))
+        // No immediate retries: the first attempt, then 2 pre-backoff retries 10 s apart.
+        #expect(Array(instants[0...2]) == Self.instants([0, 10, 20]))
+        // 10 backoff retries waiting 10, 20, 40, 80, 160, 320 s and then the 600 s cap.
+        #expect(Array(instants[3...12]) == Self.instants([30, 50, 90, 170, 330, 650, 1250, 1850, 2450, 3050]))
+        // 38 post-backoff retries, 600 s apart.
+        #expect(Array(instants[13...]) == (1...38).map { Instant(seconds: 3050 + 600 * Double($0)) })
+        #expect(instants.last == Instant(seconds: 25_850))
     }
 
     // MARK: HTTP/S
@@ -104,6 +124,35 @@ import Testing
         #expect(policy.attemptInstants(firstAttempt: .zero)
                 == [0.0, 0, 0, 4, 8, 12, 16, 38, 78, 118, 158].map { Instant(seconds: $0) })
         #expect(policy.duration == .seconds(158))
+    }
+
+    @Test func customHttpPolicyWithGeometricBackoffAttemptsAtTheInstantsOfItsPhases() {
+        let policy = DeliveryRetryPolicy(numRetries: 8, numNoDelayRetries: 1, minDelayTarget: .seconds(2),
+                                         maxDelayTarget: .seconds(54), numMinDelayRetries: 1,
+                                         numMaxDelayRetries: 2, backoffFunction: .geometric)
+        #expect(policy.problems().isEmpty)
+        #expect(policy.numBackoffRetries == 4)
+        // 1 immediate; 1 after 2 s; backoff 2, 6, 18, 54 s (ratio (54 / 2)^(1/3) = 3); 2 after 54 s.
+        #expect(policy.attemptInstants(firstAttempt: .zero) == Self.instants([0, 0, 2, 4, 10, 28, 82, 136, 190]))
+    }
+
+    @Test func customHttpPolicyWithExponentialBackoffAttemptsAtTheInstantsOfItsPhases() {
+        let policy = DeliveryRetryPolicy(numRetries: 8, minDelayTarget: .seconds(5), maxDelayTarget: .seconds(60),
+                                         numMinDelayRetries: 2, numMaxDelayRetries: 1, backoffFunction: .exponential)
+        #expect(policy.problems().isEmpty)
+        #expect(policy.numBackoffRetries == 5)
+        // 2 after 5 s; backoff 5, 10, 20, 40 s and then the 60 s cap; 1 after 60 s.
+        #expect(policy.attemptInstants(firstAttempt: Instant(seconds: 100))
+                == Self.instants([100, 105, 110, 115, 125, 145, 185, 245, 305]))
+    }
+
+    @Test func customHttpPolicyWithArithmeticBackoffAttemptsAtTheInstantsOfItsPhases() {
+        let policy = DeliveryRetryPolicy(numRetries: 6, numNoDelayRetries: 1, minDelayTarget: .seconds(1),
+                                         maxDelayTarget: .seconds(10), numMaxDelayRetries: 1, backoffFunction: .arithmetic)
+        #expect(policy.problems().isEmpty)
+        #expect(policy.numBackoffRetries == 4)
+        // 1 immediate; backoff 1 + 9 s × t² for t = 0, 1/3, 2/3, 1, that is 1, 2, 5, 10 s; 1 after 10 s.
+        #expect(policy.attemptInstants(firstAttempt: .zero) == Self.instants([0, 0, 1, 3, 8, 18, 28]))
     }
 
     @Test func linearBackoffStepsEvenlyFromMinToMax() {

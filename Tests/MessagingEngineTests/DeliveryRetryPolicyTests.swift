@@ -236,6 +236,29 @@ import Testing
         #expect(problems.contains { $0.attribute == field && $0.message.contains(range) }, "\(problems)")
     }
 
+    @Test func httpPolicyWhoseDelaysAddUpToMoreThanAnHourIsRejectedWithItsTotal() {
+        // Linear over 2 retries: 1 s, then 3600 s, one second over the hour.
+        let over = DeliveryRetryPolicy(numRetries: 2, minDelayTarget: .seconds(1), maxDelayTarget: .seconds(3600))
+        #expect(over.problems().map(\.attribute) == ["numRetries"])
+        #expect(over.problems().first?.message == "the retry delays add up to 3601.0s; an HTTP/S policy may take at most 3600s in total")
+        // One retry after the longest delay allowed is exactly the hour.
+        #expect(DeliveryRetryPolicy(numRetries: 1, minDelayTarget: .seconds(3600), maxDelayTarget: .seconds(3600)).problems().isEmpty)
+        // Immediate retries add nothing to the total.
+        let immediate = DeliveryRetryPolicy(numRetries: 100, numNoDelayRetries: 99, minDelayTarget: .seconds(3600),
+                                            maxDelayTarget: .seconds(3600))
+        #expect(immediate.duration == .seconds(3600))
+        #expect(immediate.problems().isEmpty)
+    }
+
+    @Test func throttleAllowsAnyRateFromOneReceivePerSecondOrNone() {
+        for rate in [nil, 1, 10, 1_000] as [Int?] {
+            #expect(Self.changed { $0.maxReceivesPerSecond = rate }.problems().isEmpty, "\(String(describing: rate))")
+        }
+        for rate in [-1, Int.min] {
+            #expect(Self.changed { $0.maxReceivesPerSecond = rate }.problems().map(\.attribute) == ["maxReceivesPerSecond"], "\(rate)")
+        }
+    }
+
     @Test func managedPoliciesAreNotHeldToTheHttpLimits() {
         // 100,015 retries over 23 days would break every HTTP/S limit; AWS fixes these policies.
         #expect(DeliveryRetryPolicy.awsManaged.problems().isEmpty)
@@ -265,6 +288,17 @@ import Testing
                 #expect(abs(sum / Int64(draws)) <= bound / 1000 + 1, "retry \(retry)")
             }
         }
+    }
+
+    @Test func aMidpointDrawLeavesEveryDelayUnjittered() {
+        let aws = DeliveryRetryPolicy.awsManaged
+        #expect((1...16).map { aws.jitteredDelay(beforeRetry: $0, uniform: 0.5)! }
+                == Self.seconds([0, 0, 0, 1, 1, 1, 2, 4, 8, 16, 20, 20, 20, 20, 20, 20]))
+        let customer = DeliveryRetryPolicy.customerManaged
+        #expect((1...50).map { customer.jitteredDelay(beforeRetry: $0, uniform: 0.5)! }
+                == Self.seconds([10, 10, 10, 20, 40, 80, 160, 320] + Array(repeating: 600, count: 42)))
+        let arithmetic = Self.backoffOnly(.arithmetic, retries: 5, min: 1, max: 9)
+        #expect((1...5).map { arithmetic.jitteredDelay(beforeRetry: $0, uniform: 0.5)! } == Self.seconds([1, 1.5, 3, 5.5, 9]))
     }
 
     @Test func jitterReachesItsBoundsAndLeavesImmediateRetriesImmediate() {

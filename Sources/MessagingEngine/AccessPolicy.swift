@@ -47,10 +47,12 @@ public struct AccessPolicy: Sendable, Equatable {
     public init(_ statements: [PolicyStatement]) { self.statements = statements }
 
     /// The services whose actions a policy may name, with their actions and the batch operations
-    /// those actions authorise. Topics add `sns` here.
+    /// those actions authorise.
     static let services: [(prefix: String, actions: [String], batchOperations: [(operation: String, authorizedBy: String)])] = [
         (SQSAction.servicePrefix, SQSAction.allCases.map(\.rawValue),
          SQSAction.batchOperations.map { ($0.operation, $0.authorizedBy.rawValue) }),
+        (SNSAction.servicePrefix, SNSAction.allCases.map(\.rawValue),
+         SNSAction.batchOperations.map { ($0.operation, $0.authorizedBy.rawValue) }),
     ]
 
     /// Problems with the policy as a policy of `kind`, each naming the statement and field and

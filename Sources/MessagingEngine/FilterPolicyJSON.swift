@@ -18,6 +18,10 @@ public struct FilterPolicyJSON: Sendable, Equatable {
     public struct Number: Sendable, Equatable {
         public var value: Double
         public var decimalPlaces: Int
+        public init(value: Double, decimalPlaces: Int) {
+            self.value = value
+            self.decimalPlaces = decimalPlaces
+        }
     }
 
     /// One `"key": value` pair of an object, with the offset of the key.
@@ -25,6 +29,11 @@ public struct FilterPolicyJSON: Sendable, Equatable {
         public var key: String
         public var keyOffset: Int
         public var value: FilterPolicyJSON
+        public init(key: String, keyOffset: Int = 0, value: FilterPolicyJSON) {
+            self.key = key
+            self.keyOffset = keyOffset
+            self.value = value
+        }
     }
 
     public var kind: Kind

@@ -174,6 +174,24 @@ struct DeduplicationKey: Hashable {
         }
     }
 
+    /// The SHA-256 of a simulated body: its content tag at its size, so the digest is taken over
+    /// those two numbers (little-endian).
+    static func contentDigest(tag: UInt64, bodyBytes: Int) -> SHA256Digest {
+        var hasher = SHA256()
+        withUnsafeBytes(of: tag.littleEndian) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: UInt64(bodyBytes).littleEndian) { hasher.update(bufferPointer: $0) }
+        return hasher.finalize()
+    }
+
+    /// 32 hexadecimal digits: the ID a FIFO topic passes on for a content-deduplicated message.
+    var hexDescription: String {
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        return hex(high) + hex(low)
+    }
+
     /// The key within one message group.
     func scoped(to group: String) -> DeduplicationKey {
         let (a, b) = Self.fingerprint(group, seeds: Self.groupSeeds)
@@ -225,10 +243,7 @@ extension Queue {
     /// The SHA-256 of the simulated body. A simulated body is its content tag at its size, so the
     /// digest is taken over those two numbers (little-endian); attributes are excluded, as in SQS.
     static func contentDigest(_ request: SendMessageRequest) -> SHA256Digest {
-        var hasher = SHA256()
-        withUnsafeBytes(of: request.tag.littleEndian) { hasher.update(bufferPointer: $0) }
-        withUnsafeBytes(of: UInt64(request.bodyBytes).littleEndian) { hasher.update(bufferPointer: $0) }
-        return hasher.finalize()
+        DeduplicationKey.contentDigest(tag: request.tag, bodyBytes: request.bodyBytes)
     }
 
     func deduplicationKey(_ request: SendMessageRequest) -> DeduplicationKey {

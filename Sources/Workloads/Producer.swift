@@ -32,6 +32,11 @@ public struct ProducerSpecification: Sendable {
     public var principal: String?
     /// The SQS extended client: bodies over its threshold go to the object store.
     public var extendedClient: ExtendedClientPolicy?
+    /// Message attributes with values, one of each per message (what attribute filter policies read).
+    public var messageAttributes: [MessageAttributeGenerator] = []
+    /// Fields of a JSON body, one of each per message (what body filter policies read); empty for
+    /// a body that is not JSON.
+    public var bodyFields: [MessageAttributeGenerator] = []
 
     /// How a producer sets MessageDeduplicationId.
     public enum DeduplicationIDs: String, Sendable, CaseIterable {
@@ -58,14 +63,19 @@ public struct ProducerSpecification: Sendable {
     }
 }
 
-/// Sends messages to one queue from `start` until `stop`.
+/// Sends messages to one queue, or publishes them to one topic, from `start` until `stop`.
 ///
 /// Arrivals and message sizes come from the producer's own streams, and API latency and errors from
 /// a third, so the instants at which messages are produced depend on nothing but the producer.
 public final class Producer: TimerTarget {
+    /// Where a producer's messages go, with the index the observer knows it by.
+    public enum Target {
+        case queue(Queue, index: Int)
+        case topic(Topic, index: Int)
+    }
+
     public let specification: ProducerSpecification
-    let queue: Queue
-    let queueIndex: Int
+    public let target: Target
     let network: Network
     let scheduler: Scheduler
     /// Not reference-counted: the world that owns the producer is its observer and outlives it.
@@ -76,6 +86,8 @@ public final class Producer: TimerTarget {
     /// Group choice, poison and lost answers draw from a stream of their own, so turning them on
     /// leaves arrivals, sizes and latencies as they were.
     let contentStream: RandomStream
+    /// Attribute values and body fields, on a stream of their own for the same reason.
+    let attributeStream: RandomStream
     let retryPolicy: RetryPolicy
     let retryQuota = RetryQuota()
     let services: ClientServices
@@ -102,6 +114,9 @@ public final class Producer: TimerTarget {
     struct Entry {
         var request: SendMessageRequest
         var producedAt: Instant
+        /// For a topic: the attributes with their values, and the JSON body.
+        var topicAttributes: [TopicMessageAttribute] = []
+        var body: FilterPolicyJSON?
     }
 
     /// A send under way.
@@ -119,12 +134,18 @@ public final class Producer: TimerTarget {
     /// Tags are unique across producers: the producer's index in the high bits.
     static let tagProducerShift: UInt64 = 40
 
-    public init(specification: ProducerSpecification, producerIndex: Int = 0, queue: Queue, queueIndex: Int, network: Network,
+    public convenience init(specification: ProducerSpecification, producerIndex: Int = 0, queue: Queue, queueIndex: Int, network: Network,
+                            scheduler: Scheduler, observer: WorkloadObserver, streams: (String) -> RandomStream, stop: Instant,
+                            services: ClientServices = ClientServices()) {
+        self.init(specification: specification, producerIndex: producerIndex, target: .queue(queue, index: queueIndex), network: network,
+                  scheduler: scheduler, observer: observer, streams: streams, stop: stop, services: services)
+    }
+
+    public init(specification: ProducerSpecification, producerIndex: Int = 0, target: Target, network: Network,
                 scheduler: Scheduler, observer: WorkloadObserver, streams: (String) -> RandomStream, stop: Instant,
                 services: ClientServices = ClientServices()) {
         self.specification = specification
-        self.queue = queue
-        self.queueIndex = queueIndex
+        self.target = target
         self.network = network
         self.scheduler = scheduler
         self.observer = observer
@@ -137,7 +158,9 @@ public final class Producer: TimerTarget {
         principal = specification.principal ?? ClientServices.defaultPrincipal(specification.name)
         if specification.extendedClient != nil {
             precondition(services.objectStore != nil, "producer \(specification.name) uses the extended client but there is no object store")
+            if case .topic = target { preconditionFailure("producer \(specification.name): the extended client is for queues") }
         }
+        attributeStream = streams("producer/\(specification.name)/attributes")
         nextTag = UInt64(producerIndex) << Self.tagProducerShift
         self.stop = stop
         rateSchedule = specification.arrivals.effectiveSchedule(specification.schedule)
@@ -175,9 +198,12 @@ public final class Producer: TimerTarget {
         let now = scheduler.now
         messagesProduced += 1
         let bodyBytes = max(1, Int(specification.messageSize.sample(sizeStream, truncatedAtZero: true).rounded()))
-        let attributes = (0..<specification.attributeCount).map {
+        var attributes = (0..<specification.attributeCount).map {
             MessageAttribute(name: "a\($0)", dataType: .string, valueBytes: specification.attributeBytes)
         }
+        let topicAttributes = specification.messageAttributes.map { $0.attribute(attributeStream) }
+        let body = specification.bodyFields.isEmpty ? nil : MessageAttributeGenerator.body(specification.bodyFields, attributeStream)
+        if case .queue = target { attributes += topicAttributes.map(\.queueAttribute) }
         var request = SendMessageRequest(bodyBytes: bodyBytes, attributes: attributes, delay: specification.delay, tag: nextTag)
         nextTag += 1
         if specification.messageGroups > 0 {
@@ -191,7 +217,11 @@ public final class Producer: TimerTarget {
                 request.bodyBytes = ExtendedClientPolicy.pointerMessageBytes
             }
         }
-        buffer.append(Entry(request: request, producedAt: now))
+        if case .topic = target {
+            buffer.append(Entry(request: request, producedAt: now, topicAttributes: topicAttributes, body: body))
+        } else {
+            buffer.append(Entry(request: request, producedAt: now))
+        }
         if buffer.count >= specification.batchSize {
             flush()
         } else if !lingerArmed {
@@ -226,15 +256,17 @@ public final class Producer: TimerTarget {
         let start = scheduler.now
         var before = Span.zero
         var putFailed = false
-        if let kms = services.kms {
-            before = before + kms.dataKeyLatency(principal: principal, queue: queue, side: .producer, at: start, rng: networkStream)
-        }
-        if let store = services.objectStore {
-            for entry in batch where entry.request.extendedPayloadBytes > 0 {
-                let put = store.put(ObjectKey(entry.request.tag), bytes: entry.request.extendedPayloadBytes, at: start, rng: networkStream)
-                before = before + put.latency
-                observer.objectStoreUsed(queue: queueIndex, latency: put.latency, at: start)
-                if put.failed { putFailed = true }
+        if case .queue(let queue, let queueIndex) = target {
+            if let kms = services.kms {
+                before = before + kms.dataKeyLatency(principal: principal, queue: queue, side: .producer, at: start, rng: networkStream)
+            }
+            if let store = services.objectStore {
+                for entry in batch where entry.request.extendedPayloadBytes > 0 {
+                    let put = store.put(ObjectKey(entry.request.tag), bytes: entry.request.extendedPayloadBytes, at: start, rng: networkStream)
+                    before = before + put.latency
+                    observer.objectStoreUsed(queue: queueIndex, latency: put.latency, at: start)
+                    if put.failed { putFailed = true }
+                }
             }
         }
         let roundTrip = network.roundTrip(at: start, rng: networkStream)
@@ -254,6 +286,24 @@ public final class Producer: TimerTarget {
             take(.sendFailed, call: call, at: calls[call]!.answerAt)
             return
         }
+        let retry: [Entry]
+        switch target {
+        case .queue(let queue, _): retry = send(batch, to: queue, attempt: attempt, at: now)
+        case .topic(let topic, _): retry = publish(batch, to: topic, attempt: attempt, at: now)
+        }
+        // The answer may be lost on its way back: the producer cannot tell what was accepted and
+        // sends the whole batch again.
+        if specification.responseLoss > 0 && contentStream.bernoulli(specification.responseLoss) {
+            calls[call]!.batch = batch
+            calls[call]!.answerLost = true
+        } else {
+            calls[call]!.batch = retry
+        }
+        take(.sendAnswered, call: call, at: calls[call]!.answerAt)
+    }
+
+    /// Sends a batch to a queue; returns the entries to retry.
+    func send(_ batch: [Entry], to queue: Queue, attempt: Int, at now: Instant) -> [Entry] {
         var retry: [Entry] = []
         if let denial = queue.authorize(principal, .sendMessage) {
             for entry in batch { _ = record(entry, .rejected(denial), at: now) }
@@ -268,15 +318,32 @@ public final class Producer: TimerTarget {
                 for entry in batch where record(entry, .rejected(error), at: now) { retry.append(entry) }
             }
         }
-        // The answer may be lost on its way back: the producer cannot tell what was accepted and
-        // sends the whole batch again.
-        if specification.responseLoss > 0 && contentStream.bernoulli(specification.responseLoss) {
-            calls[call]!.batch = batch
-            calls[call]!.answerLost = true
+        return retry
+    }
+
+    /// Publishes a batch to a topic (Publish, or PublishBatch); returns the entries to retry.
+    func publish(_ batch: [Entry], to topic: Topic, attempt: Int, at now: Instant) -> [Entry] {
+        var retry: [Entry] = []
+        if let denial = topic.authorize(principal, .publish) {
+            for entry in batch { _ = record(entry, .rejected(denial), at: now) }
+        } else if batch.count == 1 && specification.batchSize == 1 {
+            let result = topic.publish(publishRequest(batch[0], attempt: attempt))
+            if record(batch[0], result, at: now) { retry.append(batch[0]) }
         } else {
-            calls[call]!.batch = retry
+            switch topic.publishBatch(batch.map { publishRequest($0, attempt: attempt) }) {
+            case .entries(let results):
+                for (entry, result) in zip(batch, results) where record(entry, result, at: now) { retry.append(entry) }
+            case .rejected(let error):
+                for entry in batch where record(entry, .rejected(error), at: now) { retry.append(entry) }
+            }
         }
-        take(.sendAnswered, call: call, at: calls[call]!.answerAt)
+        return retry
+    }
+
+    func publishRequest(_ entry: Entry, attempt: Int) -> PublishRequest {
+        let sent = request(entry, attempt: attempt)
+        return PublishRequest(bodyBytes: sent.bodyBytes, attributes: entry.topicAttributes, body: entry.body, tag: sent.tag,
+                              messageGroupId: sent.messageGroupId, deduplicationId: sent.deduplicationId, poison: sent.poison)
     }
 
     /// The request for an entry on its `attempt`-th try.
@@ -293,7 +360,22 @@ public final class Producer: TimerTarget {
 
     /// Tells the observer what became of an entry; returns true when the entry should be retried
     /// (the queue throttled it).
+    func record(_ entry: Entry, _ result: PublishResult, at now: Instant) -> Bool {
+        guard case .topic(_, let topicIndex) = target else { preconditionFailure("a queue answers with send results") }
+        switch result {
+        case .published(let id):
+            observer.publishAccepted(topic: topicIndex, messageId: id, producedAt: entry.producedAt, at: now)
+        case .deduplicated(let id):
+            observer.publishDeduplicated(topic: topicIndex, original: id, at: now)
+        case .rejected(let error):
+            if error.isRetryable { return true }
+            observer.publishAbandoned(topic: topicIndex, producedAt: entry.producedAt, reason: error.description, at: now)
+        }
+        return false
+    }
+
     func record(_ entry: Entry, _ result: SendMessageResult, at now: Instant) -> Bool {
+        guard case .queue(_, let queueIndex) = target else { preconditionFailure("a topic answers with publish results") }
         switch result {
         case .sent(let id):
             observer.sendAccepted(queue: queueIndex, messageId: id, producedAt: entry.producedAt, at: now)
@@ -321,8 +403,12 @@ public final class Producer: TimerTarget {
         observer.callFailed(actor: "producer/\(specification.name)", operation: "SendMessage", willRetry: retry, at: now)
         guard retry else {
             for entry in release(call).batch {
-                observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt,
-                                       reason: "\(reason) after \(attempt) attempts", at: now)
+                switch target {
+                case .queue(_, let queueIndex):
+                    observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt, reason: "\(reason) after \(attempt) attempts", at: now)
+                case .topic(_, let topicIndex):
+                    observer.publishAbandoned(topic: topicIndex, producedAt: entry.producedAt, reason: "\(reason) after \(attempt) attempts", at: now)
+                }
             }
             reportIfFinished()
             return

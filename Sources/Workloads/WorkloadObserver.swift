@@ -37,10 +37,22 @@ public protocol WorkloadObserver: AnyObject {
     func producerFinished(_ name: String, at: Instant)
     /// An extended-client request to the object store (put, get or delete) for a message of `queue` took `latency`.
     func objectStoreUsed(queue: Int, latency: Span, at: Instant)
+    /// A producer's publish was accepted: topic message `messageId` exists from `at` on.
+    func publishAccepted(topic: Int, messageId: TopicMessageID, producedAt: Instant, at: Instant)
+    /// A FIFO topic accepted a publish without a new message: its deduplication ID matched `original`.
+    func publishDeduplicated(topic: Int, original: TopicMessageID, at: Instant)
+    /// A producer gave up on a message for a topic: rejected, or every attempt failed.
+    func publishAbandoned(topic: Int, producedAt: Instant, reason: String, at: Instant)
+    /// A topic's delivery put topic message `topicMessage` into a subscribed queue as `messageId`.
+    func deliveredToQueue(queue: Int, messageId: MessageID, topic: Int, topicMessage: TopicMessageID, at: Instant)
 }
 
 extension WorkloadObserver {
     public func producerFinished(_ name: String, at: Instant) {}
     public func sendDeduplicated(queue: Int, original: MessageID, at: Instant) {}
     public func objectStoreUsed(queue: Int, latency: Span, at: Instant) {}
+    public func publishAccepted(topic: Int, messageId: TopicMessageID, producedAt: Instant, at: Instant) {}
+    public func publishDeduplicated(topic: Int, original: TopicMessageID, at: Instant) {}
+    public func publishAbandoned(topic: Int, producedAt: Instant, reason: String, at: Instant) {}
+    public func deliveredToQueue(queue: Int, messageId: MessageID, topic: Int, topicMessage: TopicMessageID, at: Instant) {}
 }

@@ -38,6 +38,14 @@ import Testing
         #expect(evaluation.run(evaluations: 4) == FilterPolicyEvaluation.Result(evaluations: 84, matched: 31))
     }
 
+    @Test func topicFanOutDeliversNinetyFiveOfSixteenHundredFilteredDeliveries() {
+        let fanOut = TopicFanOut()
+        let result = fanOut.run(publishes: 16)
+        #expect(result == TopicFanOut.Result(published: 16, matched: 95, delivered: 95, filteredOut: 1_600 - 95))
+        #expect(fanOut.topic.deliveriesPending == 0)
+        fanOut.topic.checkInvariants()
+    }
+
     @Test func queueCycleDeletesEveryMessageItSends() {
         let cycle = QueueCycle()
         let result = cycle.run(messages: 1_000)

@@ -211,6 +211,77 @@ public struct ScalingObservations: Sendable {
     }
 }
 
+/// What one SNS topic did in one replication. Every figure is a count over the replication,
+/// summed over replications in the report.
+public struct TopicObservations: Sendable {
+    public var name: String
+    /// `standard` or `fifo`.
+    public var type: String
+    /// Publish and PublishBatch calls that reached the topic.
+    public var publishRequests = 0
+    /// Messages accepted (not deduplicated).
+    public var messagesPublished = 0
+    /// Publish requests as SNS bills them: each started 64 KiB chunk of a call's payload is one
+    /// request, a PublishBatch counting its entries' payloads together (`PriceTable.snsBilledRequests`).
+    public var billedPublishRequests = 0
+    /// FIFO publishes accepted without a new message (deduplication ID seen within 5 minutes).
+    public var deduplicated = 0
+    /// Publishes refused with ThrottlingException.
+    public var throttled = 0
+    /// Publishes refused for another reason (limits, access denied).
+    public var rejected = 0
+    /// Calls refused by the topic's access policies (Publish and Subscribe).
+    public var deniedCalls = 0
+    /// Calls refused by the topic's access policies, per principal (sorted).
+    public var deniedByPrincipal: [(principal: String, count: Int)] = []
+    /// In the order of the scenario file.
+    public var subscriptions: [SubscriptionObservations] = []
+
+    public init(name: String, type: String) {
+        self.name = name
+        self.type = type
+    }
+}
+
+/// What one subscription of a topic did in one replication.
+public struct SubscriptionObservations: Sendable {
+    /// Unique within the topic, e.g. `orders-queue`.
+    public var name: String
+    /// `sqs`, `lambda`, `firehose`, `http`, `https`, `email`, `email-json`, `sms` or `application`.
+    public var protocolName: String
+    /// What it delivers to, e.g. `queue/orders` or `https://hooks.example`.
+    public var endpoint: String
+    /// Delivers the body alone rather than the JSON envelope.
+    public var rawMessageDelivery: Bool
+    /// Published messages its filter policy let through (all of them without a policy).
+    public var matched = 0
+    /// Published messages its filter policy held back: never delivered.
+    public var filteredOut = 0
+    /// Delivery attempts, first ones and retries.
+    public var attempts = 0
+    public var retries = 0
+    public var delivered = 0
+    /// Retries exhausted (or a client-side error) and sent to the subscription's dead-letter queue.
+    public var deadLettered = 0
+    /// Exhausted with no dead-letter queue, or refused by it: lost, and counted.
+    public var dropped = 0
+    /// Still being retried when the run ended.
+    public var pendingAtEnd = 0
+    /// Bytes delivered, the envelope included unless delivery is raw.
+    public var deliveredBytes = 0
+    /// Deliveries as SNS bills them: one per started 64 KiB chunk of a delivered message.
+    public var billedDeliveries = 0
+    /// Publish accepted → delivered (the successful attempt), for messages published after the warm-up.
+    public var deliveryLatency = LatencySeries()
+
+    public init(name: String, protocolName: String, endpoint: String, rawMessageDelivery: Bool) {
+        self.name = name
+        self.protocolName = protocolName
+        self.endpoint = endpoint
+        self.rawMessageDelivery = rawMessageDelivery
+    }
+}
+
 /// A fault as it ran.
 public struct FaultEntry: Sendable, Equatable {
     public var kind: String
@@ -247,6 +318,8 @@ public struct ReplicationObservations: Sendable {
     public var objectStore = ObjectStoreObservations()
     /// Autoscaled fleets, then functions, each in the order of the scenario file.
     public var scaling: [ScalingObservations] = []
+    /// SNS topics in the order of the scenario file; empty when it has none.
+    public var topics: [TopicObservations] = []
 
     public init(index: Int, duration: Double, elapsed: Double, endReason: String, eventsRun: Int,
                 queues: [QueueObservations], fleets: [FleetObservations], delivery: [DeliveryResult], faults: [FaultEntry]) {

@@ -141,12 +141,12 @@ public struct CostReport: Sendable, Equatable {
     /// The total of one replication, across replications.
     public var total: Estimate?
     /// A 30-day month at the scenario's rates (`CostModel.projectMonthly` over `duration`), with
-    /// the SQS free tier.
+    /// the SQS and SNS free tiers.
     public var monthly: [CostLine]
     public var queues: [QueueCost]
     public var functions: [FunctionCost]
 
-    /// Lines summed by service (the first word of an item: SQS, KMS, S3, Lambda), in line order.
+    /// Lines summed by service (the first word of an item: SQS, SNS, KMS, S3, Lambda), in line order.
     public static func byService(_ lines: [CostLine]) -> [(service: String, usd: Double)] {
         var sums: [(service: String, usd: Double)] = []
         for line in lines {

@@ -81,7 +81,8 @@ public enum ReportBuilder {
     }
 
     /// What one replication used of each billed service: every queue's billed requests at its
-    /// type's rate, every function's invocations and GB-seconds.
+    /// type's rate, every topic's billed publishes and its subscriptions' deliveries at their
+    /// protocol's rate, every function's invocations and GB-seconds.
     static func usage(_ replication: ReplicationObservations) -> ServiceUsage {
         var usage = ServiceUsage()
         for queue in replication.queues {
@@ -96,6 +97,10 @@ public enum ReportBuilder {
         // S3 bills DELETE as free and GET at the GET rate.
         usage.s3GetRequests += Double(replication.objectStore.getRequests)
         usage.s3StoredByteSeconds += replication.objectStore.storedByteSeconds
+        for topic in replication.topics {
+            usage.snsPublishRequests += Double(topic.billedPublishRequests)
+            for subscription in topic.subscriptions { usage.addSNSDeliveries(of: subscription) }
+        }
         for function in replication.scaling where function.kind == .function {
             usage.addLambda(invocations: function.invocations, billedDurationSeconds: function.billedDurationSeconds,
                             memoryMB: function.memoryMB)

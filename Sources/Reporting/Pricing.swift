@@ -15,6 +15,30 @@ public struct PriceTable: Sendable, Equatable {
     public var s3StoragePerGBMonth = 0.023
     public var lambdaPerMillionRequests = 0.20
     public var lambdaPerGBSecond = 0.0000166667
+    /// SNS publish requests, standard and FIFO topics alike. AWS prices FIFO topics differently
+    /// (per request and per GB of payload); that is not modelled.
+    public var snsPublishPerMillionRequests = 0.50
+    /// SNS bills each started chunk of this many payload bytes as one request or one delivery.
+    public var snsPayloadChunkBytes = 65_536
+    /// Deliveries to `http` and `https` subscriptions.
+    public var snsHttpPerHundredThousandDeliveries = 0.06
+    /// Deliveries to `email` and `email-json` subscriptions.
+    public var snsEmailPerHundredThousandDeliveries = 2.00
+    /// An assumption: SMS is priced per country and sender type; this is the US transactional list
+    /// price of one message, and each billed delivery counts as one message (parts of long
+    /// messages are not modelled).
+    public var snsSmsPerMessage = 0.00645
+    /// Deliveries to `application` (mobile push) subscriptions.
+    public var snsMobilePushPerMillionDeliveries = 0.50
+    /// Bytes delivered to `firehose` subscriptions, per GB of 2³⁰ bytes. Not confirmed against
+    /// AWS's price page when written; override it if it has changed.
+    public var snsFirehosePerGB = 0.03
+    /// Monthly free tiers of SNS (applied by `projectMonthly` only). Deliveries to `sqs` and
+    /// `lambda` subscriptions are free; SMS and Firehose deliveries have no free tier here.
+    public var snsFreePublishRequestsPerMonth = 1_000_000.0
+    public var snsFreeHttpDeliveriesPerMonth = 100_000.0
+    public var snsFreeEmailDeliveriesPerMonth = 1_000.0
+    public var snsFreeMobilePushDeliveriesPerMonth = 1_000_000.0
 
     public init() {}
 
@@ -28,6 +52,19 @@ public struct PriceTable: Sendable, Equatable {
     /// Requests SQS bills for one batch call: its total payload in 64 KiB chunks, at least one.
     public func sqsBilledRequests(batchPayloadBytes: [Int]) -> Int {
         sqsBilledRequests(payloadBytes: batchPayloadBytes.reduce(0, +))
+    }
+
+    /// Requests SNS bills for one Publish carrying `payloadBytes`, or deliveries it bills for one
+    /// delivery of that many bytes: one per started 64 KiB chunk, and at least one.
+    public func snsBilledRequests(payloadBytes: Int) -> Int {
+        precondition(payloadBytes >= 0, "a payload cannot have \(payloadBytes) bytes")
+        return max(1, (payloadBytes + snsPayloadChunkBytes - 1) / snsPayloadChunkBytes)
+    }
+
+    /// Requests SNS bills for one PublishBatch: its entries' total payload in 64 KiB chunks, at
+    /// least one. A batch of ten small messages costs what one Publish does.
+    public func snsBilledRequests(batchPayloadBytes: [Int]) -> Int {
+        snsBilledRequests(payloadBytes: batchPayloadBytes.reduce(0, +))
     }
 }
 
@@ -43,6 +80,18 @@ public struct ServiceUsage: Sendable, Equatable {
     public var s3StoredByteSeconds = 0.0
     public var lambdaRequests = 0.0
     public var lambdaGBSeconds = 0.0
+    /// Billed publish requests (64 KiB chunks, see `PriceTable.snsBilledRequests`), not calls.
+    public var snsPublishRequests = 0.0
+    /// Billed deliveries (64 KiB chunks) to `http` and `https` subscriptions.
+    public var snsHttpDeliveries = 0.0
+    /// Billed deliveries to `email` and `email-json` subscriptions.
+    public var snsEmailDeliveries = 0.0
+    /// Billed deliveries to `sms` subscriptions, each priced as one message.
+    public var snsSmsDeliveries = 0.0
+    /// Billed deliveries to `application` (mobile push) subscriptions.
+    public var snsMobilePushDeliveries = 0.0
+    /// Bytes delivered to `firehose` subscriptions.
+    public var snsFirehoseBytes = 0.0
 
     public init() {}
 
@@ -59,6 +108,12 @@ public struct ServiceUsage: Sendable, Equatable {
         mean.s3StoredByteSeconds = usages.reduce(0) { $0 + $1.s3StoredByteSeconds } / n
         mean.lambdaRequests = usages.reduce(0) { $0 + $1.lambdaRequests } / n
         mean.lambdaGBSeconds = usages.reduce(0) { $0 + $1.lambdaGBSeconds } / n
+        mean.snsPublishRequests = usages.reduce(0) { $0 + $1.snsPublishRequests } / n
+        mean.snsHttpDeliveries = usages.reduce(0) { $0 + $1.snsHttpDeliveries } / n
+        mean.snsEmailDeliveries = usages.reduce(0) { $0 + $1.snsEmailDeliveries } / n
+        mean.snsSmsDeliveries = usages.reduce(0) { $0 + $1.snsSmsDeliveries } / n
+        mean.snsMobilePushDeliveries = usages.reduce(0) { $0 + $1.snsMobilePushDeliveries } / n
+        mean.snsFirehoseBytes = usages.reduce(0) { $0 + $1.snsFirehoseBytes } / n
         return mean
     }
 
@@ -67,6 +122,24 @@ public struct ServiceUsage: Sendable, Equatable {
     public mutating func addLambda(invocations: Int, billedDurationSeconds: Double, memoryMB: Int) {
         lambdaRequests += Double(invocations)
         lambdaGBSeconds += billedDurationSeconds * Double(memoryMB) / 1024
+    }
+
+    /// Adds a subscription's deliveries at its protocol's rate: billed deliveries for `http`,
+    /// `https`, `email`, `email-json`, `sms` and `application`, delivered bytes for `firehose`;
+    /// `sqs` and `lambda` deliveries are free.
+    public mutating func addSNSDeliveries(of subscription: SubscriptionObservations) {
+        let billed = Double(subscription.billedDeliveries)
+        switch subscription.protocolName {
+        case "http", "https": snsHttpDeliveries += billed
+        case "email", "email-json": snsEmailDeliveries += billed
+        case "sms": snsSmsDeliveries += billed
+        case "application": snsMobilePushDeliveries += billed
+        case "firehose": snsFirehoseBytes += Double(subscription.deliveredBytes)
+        case "sqs", "lambda": break
+        default:
+            preconditionFailure("subscription \(subscription.name) has protocol \(subscription.protocolName); expected one of "
+                                + "sqs, lambda, firehose, http, https, email, email-json, sms, application")
+        }
     }
 }
 
@@ -102,8 +175,9 @@ extension [CostLine] {
 
 /// Prices a `ServiceUsage`: for the scenario as run, and projected to a month.
 ///
-/// Not modelled: free tiers other than SQS's (KMS's 20,000 requests and Lambda's 1 million
-/// requests and 400,000 GB-seconds a month), KMS key-months, S3 DELETE (free) and data transfer.
+/// Not modelled: free tiers other than SQS's and SNS's (KMS's 20,000 requests and Lambda's 1 million
+/// requests and 400,000 GB-seconds a month), KMS key-months, S3 DELETE (free), data transfer, SNS
+/// FIFO topics' own prices (they are billed here as standard topics) and SMS prices outside the US.
 public struct CostModel: Sendable, Equatable {
     public var usage: ServiceUsage
     public var prices: PriceTable
@@ -112,6 +186,8 @@ public struct CostModel: Sendable, Equatable {
     public static let monthSeconds = 2_592_000.0
     /// Bytes in the GB of storage prices.
     public static let storageGBBytes = 1_073_741_824.0
+    /// Bytes in the GB of data prices (SNS deliveries to Firehose): 2³⁰, as AWS bills data.
+    public static let dataGBBytes = 1_073_741_824.0
 
     public init(usage: ServiceUsage, prices: PriceTable = PriceTable()) {
         self.usage = usage
@@ -123,16 +199,17 @@ public struct CostModel: Sendable, Equatable {
     ///
     /// Lines come in a fixed order; a line with nothing to bill is left out.
     public func lines() -> [CostLine] {
-        Self.lines(usage, prices, freeSQSRequests: (standard: 0, fifo: 0))
+        Self.lines(usage, prices, free: FreeTier())
     }
 
     /// The cost of a month running at the scenario's rates: every quantity scaled by
     /// `monthSeconds / scenarioSeconds` (storage scales to the run's mean bytes held for a month),
-    /// then the first `sqsFreeRequestsPerMonth` SQS requests free, as a negative line.
+    /// then the first `sqsFreeRequestsPerMonth` SQS requests free, as a negative line, and SNS's
+    /// free publishes, HTTP/S, email and mobile push deliveries, each as a negative line.
     ///
-    /// The free tier is shared by standard and FIFO requests and taken from standard requests
+    /// The SQS free tier is shared by standard and FIFO requests and taken from standard requests
     /// first: the cheaper ones, so the projection errs high. It assumes the scenario is all the
-    /// SQS use of its account.
+    /// SQS and SNS use of its account.
     public func projectMonthly(scenarioSeconds: Double) -> [CostLine] {
         precondition(scenarioSeconds > 0 && scenarioSeconds.isFinite, "a scenario lasts a positive time, got \(scenarioSeconds)")
         let k = Self.monthSeconds / scenarioSeconds
@@ -145,21 +222,61 @@ public struct CostModel: Sendable, Equatable {
         monthly.s3StoredByteSeconds *= k
         monthly.lambdaRequests *= k
         monthly.lambdaGBSeconds *= k
-        let freeStandard = min(prices.sqsFreeRequestsPerMonth, monthly.sqsStandardRequests)
-        let freeFifo = min(prices.sqsFreeRequestsPerMonth - freeStandard, monthly.sqsFifoRequests)
-        return Self.lines(monthly, prices, freeSQSRequests: (freeStandard, freeFifo))
+        monthly.snsPublishRequests *= k
+        monthly.snsHttpDeliveries *= k
+        monthly.snsEmailDeliveries *= k
+        monthly.snsSmsDeliveries *= k
+        monthly.snsMobilePushDeliveries *= k
+        monthly.snsFirehoseBytes *= k
+        var free = FreeTier()
+        free.sqsStandard = min(prices.sqsFreeRequestsPerMonth, monthly.sqsStandardRequests)
+        free.sqsFifo = min(prices.sqsFreeRequestsPerMonth - free.sqsStandard, monthly.sqsFifoRequests)
+        free.snsPublishes = min(prices.snsFreePublishRequestsPerMonth, monthly.snsPublishRequests)
+        free.snsHttp = min(prices.snsFreeHttpDeliveriesPerMonth, monthly.snsHttpDeliveries)
+        free.snsEmail = min(prices.snsFreeEmailDeliveriesPerMonth, monthly.snsEmailDeliveries)
+        free.snsMobilePush = min(prices.snsFreeMobilePushDeliveriesPerMonth, monthly.snsMobilePushDeliveries)
+        return Self.lines(monthly, prices, free: free)
     }
 
-    private static func lines(_ usage: ServiceUsage, _ prices: PriceTable,
-                              freeSQSRequests free: (standard: Double, fifo: Double)) -> [CostLine] {
+    /// Quantities a month's free tiers cover; all zero for the scenario as run.
+    private struct FreeTier {
+        var sqsStandard = 0.0
+        var sqsFifo = 0.0
+        var snsPublishes = 0.0
+        var snsHttp = 0.0
+        var snsEmail = 0.0
+        var snsMobilePush = 0.0
+    }
+
+    private static func lines(_ usage: ServiceUsage, _ prices: PriceTable, free: FreeTier) -> [CostLine] {
         let gbMonths = usage.s3StoredByteSeconds / storageGBBytes / monthSeconds
-        let freeUSD = (free.standard * prices.sqsStandardPerMillionRequests + free.fifo * prices.sqsFifoPerMillionRequests) / 1e6
+        let freeUSD = (free.sqsStandard * prices.sqsStandardPerMillionRequests + free.sqsFifo * prices.sqsFifoPerMillionRequests) / 1e6
+        let firehoseGB = usage.snsFirehoseBytes / dataGBBytes
         let all = [
             CostLine(item: "SQS standard requests", quantity: usage.sqsStandardRequests, unit: "requests",
                      usd: usage.sqsStandardRequests * prices.sqsStandardPerMillionRequests / 1e6),
             CostLine(item: "SQS FIFO requests", quantity: usage.sqsFifoRequests, unit: "requests",
                      usd: usage.sqsFifoRequests * prices.sqsFifoPerMillionRequests / 1e6),
-            CostLine(item: "SQS free tier", quantity: -(free.standard + free.fifo), unit: "requests", usd: -freeUSD),
+            CostLine(item: "SQS free tier", quantity: -(free.sqsStandard + free.sqsFifo), unit: "requests", usd: -freeUSD),
+            CostLine(item: "SNS publish requests", quantity: usage.snsPublishRequests, unit: "requests",
+                     usd: usage.snsPublishRequests * prices.snsPublishPerMillionRequests / 1e6),
+            CostLine(item: "SNS publish free tier", quantity: -free.snsPublishes, unit: "requests",
+                     usd: -free.snsPublishes * prices.snsPublishPerMillionRequests / 1e6),
+            CostLine(item: "SNS HTTP/S deliveries", quantity: usage.snsHttpDeliveries, unit: "deliveries",
+                     usd: usage.snsHttpDeliveries * prices.snsHttpPerHundredThousandDeliveries / 1e5),
+            CostLine(item: "SNS HTTP/S free tier", quantity: -free.snsHttp, unit: "deliveries",
+                     usd: -free.snsHttp * prices.snsHttpPerHundredThousandDeliveries / 1e5),
+            CostLine(item: "SNS email deliveries", quantity: usage.snsEmailDeliveries, unit: "deliveries",
+                     usd: usage.snsEmailDeliveries * prices.snsEmailPerHundredThousandDeliveries / 1e5),
+            CostLine(item: "SNS email free tier", quantity: -free.snsEmail, unit: "deliveries",
+                     usd: -free.snsEmail * prices.snsEmailPerHundredThousandDeliveries / 1e5),
+            CostLine(item: "SNS SMS messages", quantity: usage.snsSmsDeliveries, unit: "messages",
+                     usd: usage.snsSmsDeliveries * prices.snsSmsPerMessage),
+            CostLine(item: "SNS mobile push deliveries", quantity: usage.snsMobilePushDeliveries, unit: "deliveries",
+                     usd: usage.snsMobilePushDeliveries * prices.snsMobilePushPerMillionDeliveries / 1e6),
+            CostLine(item: "SNS mobile push free tier", quantity: -free.snsMobilePush, unit: "deliveries",
+                     usd: -free.snsMobilePush * prices.snsMobilePushPerMillionDeliveries / 1e6),
+            CostLine(item: "SNS Firehose deliveries", quantity: firehoseGB, unit: "GB", usd: firehoseGB * prices.snsFirehosePerGB),
             CostLine(item: "KMS requests", quantity: usage.kmsRequests, unit: "requests",
                      usd: usage.kmsRequests * prices.kmsPerTenThousandRequests / 1e4),
             CostLine(item: "S3 PUT requests", quantity: usage.s3PutRequests, unit: "requests",

@@ -91,6 +91,8 @@ extension Report {
             }
         }
 
+        out += topicsSection
+
         if !consumers.isEmpty {
             out += "## Consumers\n\n| fleet | queue | consumers | utilisation |\n|---|---|---|---|\n"
             for f in consumers {
@@ -135,6 +137,37 @@ extension Report {
         return out
     }
 
+    /// Each topic's totals and a row per subscription; empty when the scenario has no topics.
+    var topicsSection: String {
+        guard !topics.isEmpty else { return "" }
+        var out = "## Topics\n\n"
+        out += "Counts are totals over all replications. Delivery latency runs from the publish being accepted to the successful "
+        out += "delivery, for messages published after the warm-up; DLQ counts messages sent to the subscription's dead-letter queue, "
+        out += "dropped those exhausted with none, pending those still being retried when the run ended.\n\n"
+        for t in topics {
+            out += "### \(t.name) (\(t.type))\n\n"
+            out += "\(t.publishRequests) publish requests (\(t.billedPublishRequests) billed), \(t.published) messages published, "
+            out += "\(t.deduplicated) deduplicated, \(t.throttled) throttled, \(t.rejected) rejected, "
+            out += "\(t.deniedCalls) calls denied by access policies.\n\n"
+            if !t.subscriptions.isEmpty {
+                out += "| subscription | protocol | endpoint | matched | filtered out | delivered | retries | DLQ | dropped | pending "
+                out += "| delivery p50 | delivery p99 |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+                for s in t.subscriptions {
+                    let l = s.deliveryLatency
+                    out += "| \(s.name) | \(s.protocolName)\(s.rawMessageDelivery ? " (raw)" : "") | \(s.endpoint) | \(s.matched) "
+                    out += "| \(s.filteredOut) | \(s.delivered) | \(s.retries) | \(s.deadLettered) | \(s.dropped) | \(s.pending) "
+                    out += "| \(l.count > 0 ? Format.seconds(l.p50) : "–") | \(l.count > 0 ? Format.seconds(l.p99) : "–") |\n"
+                }
+                out += "\n"
+            }
+            if !t.deniedByPrincipal.isEmpty {
+                out += "Calls denied by access policies: "
+                out += t.deniedByPrincipal.map { "\($0.principal) \($0.count)" }.joined(separator: ", ") + ".\n\n"
+            }
+        }
+        return out
+    }
+
     /// The cost at list prices: per scenario and per month, then per queue and per function.
     var costSection: String {
         let p = cost.prices
@@ -143,6 +176,16 @@ extension Report {
         out += "\(CostLine.usdText(p.sqsFifoPerMillionRequests)) per million FIFO requests, each 64 KiB of a payload billed as one "
         out += "request. Per scenario is the mean over the replications, with no free tier; per month runs the scenario's rates for "
         out += "30 days and takes off the SQS free tier.\n\n"
+        if !topics.isEmpty {
+            out += "SNS: \(CostLine.usdText(p.snsPublishPerMillionRequests)) per million publish requests, "
+            out += "\(CostLine.usdText(p.snsHttpPerHundredThousandDeliveries)) per 100,000 HTTP/S deliveries, "
+            out += "\(CostLine.usdText(p.snsEmailPerHundredThousandDeliveries)) per 100,000 email deliveries, "
+            // Below a cent, so in full rather than to the cent.
+            out += "$\(JSONValue.format(p.snsSmsPerMessage)) per SMS message (US transactional, an assumption), "
+            out += "\(CostLine.usdText(p.snsMobilePushPerMillionDeliveries)) per million mobile push deliveries and "
+            out += "\(CostLine.usdText(p.snsFirehosePerGB)) per GB delivered to Firehose, each 64 KiB of a payload billed as one "
+            out += "request or delivery; deliveries to SQS and Lambda are free. Per month takes off SNS's free tiers too.\n\n"
+        }
         out += "| item | per scenario | cost | per month | cost |\n|---|---|---|---|---|\n"
         var items = cost.monthly.map(\.item)
         for line in cost.lines where !items.contains(line.item) { items.append(line.item) }

@@ -81,6 +81,52 @@ public struct QueueReport: Sendable, Equatable {
     }
 }
 
+/// An SNS topic over all replications: every count a total over them.
+public struct TopicReport: Sendable, Equatable {
+    public var name: String
+    public var type: String
+    public var publishRequests: Int
+    /// Messages accepted (not deduplicated).
+    public var published: Int
+    /// Publish requests as billed: 64 KiB chunks of payload.
+    public var billedPublishRequests: Int
+    public var deduplicated: Int
+    public var throttled: Int
+    public var rejected: Int
+    public var deniedCalls: Int
+    /// Calls refused by the topic's access policies, per principal, in principal order (bytewise).
+    public var deniedByPrincipal: [(principal: String, count: Int)]
+    public var subscriptions: [SubscriptionReport]
+
+    public static func == (a: TopicReport, b: TopicReport) -> Bool {
+        a.name == b.name && a.type == b.type && a.publishRequests == b.publishRequests && a.published == b.published
+            && a.billedPublishRequests == b.billedPublishRequests && a.deduplicated == b.deduplicated
+            && a.throttled == b.throttled && a.rejected == b.rejected && a.deniedCalls == b.deniedCalls
+            && a.deniedByPrincipal.elementsEqual(b.deniedByPrincipal, by: ==) && a.subscriptions == b.subscriptions
+    }
+}
+
+/// One subscription of a topic over all replications: every count a total over them.
+public struct SubscriptionReport: Sendable, Equatable {
+    public var name: String
+    public var protocolName: String
+    public var endpoint: String
+    public var rawMessageDelivery: Bool
+    public var matched: Int
+    public var filteredOut: Int
+    public var attempts: Int
+    public var retries: Int
+    public var delivered: Int
+    public var deadLettered: Int
+    public var dropped: Int
+    /// Still being retried when a replication ended.
+    public var pending: Int
+    public var deliveredBytes: Int
+    public var billedDeliveries: Int
+    /// Publish accepted → delivered, for messages published after the warm-up.
+    public var deliveryLatency: LatencySummary
+}
+
 /// How FIFO message groups kept their order, over all replications.
 public struct OrderingReport: Sendable, Equatable {
     /// Groups seen in receives, summed over replications.
@@ -141,12 +187,12 @@ public struct CostReport: Sendable, Equatable {
     /// The total of one replication, across replications.
     public var total: Estimate?
     /// A 30-day month at the scenario's rates (`CostModel.projectMonthly` over `duration`), with
-    /// the SQS free tier.
+    /// the SQS and SNS free tiers.
     public var monthly: [CostLine]
     public var queues: [QueueCost]
     public var functions: [FunctionCost]
 
-    /// Lines summed by service (the first word of an item: SQS, KMS, S3, Lambda), in line order.
+    /// Lines summed by service (the first word of an item: SQS, SNS, KMS, S3, Lambda), in line order.
     public static func byService(_ lines: [CostLine]) -> [(service: String, usd: Double)] {
         var sums: [(service: String, usd: Double)] = []
         for line in lines {
@@ -223,6 +269,8 @@ public struct Report: Sendable, Equatable {
     public var warmup: Double
     public var sampleInterval: Double
     public var queues: [QueueReport]
+    /// SNS topics in the order of the scenario file; empty when it has none.
+    public var topics: [TopicReport] = []
     public var consumers: [FleetReport]
     public var delivery: DeliveryReport
     /// Faults as they ran in the first replication (the schedule is the same in every one).
@@ -242,7 +290,7 @@ public struct Report: Sendable, Equatable {
 
     public static func == (a: Report, b: Report) -> Bool {
         a.scenario == b.scenario && a.seed == b.seed && a.replications == b.replications && a.queues == b.queues
-            && a.consumers == b.consumers && a.delivery == b.delivery && a.faults == b.faults
+            && a.topics == b.topics && a.consumers == b.consumers && a.delivery == b.delivery && a.faults == b.faults
             && a.replicationSummaries == b.replicationSummaries && a.concurrency == b.concurrency && a.cost == b.cost
     }
 }

@@ -45,7 +45,8 @@ public enum ReportBuilder {
         var report = Report(
             scenario: run.scenario, description: run.description, seed: run.seed, replications: ordered.count,
             duration: run.duration, drain: run.drain, warmup: run.warmup, sampleInterval: run.sampleInterval,
-            queues: queues, consumers: fleets, delivery: delivery(ordered, run: run), faults: ordered[0].faults,
+            queues: queues, topics: ordered[0].topics.indices.map { t in topicReport(ordered.map { $0.topics[t] }) },
+            consumers: fleets, delivery: delivery(ordered, run: run), faults: ordered[0].faults,
             callsFailed: ordered.reduce(0) { $0 + $1.callsFailed }, callsRetried: ordered.reduce(0) { $0 + $1.callsRetried },
             replicationSummaries: ordered.map { r in
                 ReplicationSummary(index: r.index, elapsed: r.elapsed, endReason: r.endReason, events: r.eventsRun,
@@ -81,7 +82,8 @@ public enum ReportBuilder {
     }
 
     /// What one replication used of each billed service: every queue's billed requests at its
-    /// type's rate, every function's invocations and GB-seconds.
+    /// type's rate, every topic's billed publishes and its subscriptions' deliveries at their
+    /// protocol's rate, every function's invocations and GB-seconds.
     static func usage(_ replication: ReplicationObservations) -> ServiceUsage {
         var usage = ServiceUsage()
         for queue in replication.queues {
@@ -96,6 +98,10 @@ public enum ReportBuilder {
         // S3 bills DELETE as free and GET at the GET rate.
         usage.s3GetRequests += Double(replication.objectStore.getRequests)
         usage.s3StoredByteSeconds += replication.objectStore.storedByteSeconds
+        for topic in replication.topics {
+            usage.snsPublishRequests += Double(topic.billedPublishRequests)
+            for subscription in topic.subscriptions { usage.addSNSDeliveries(of: subscription) }
+        }
         for function in replication.scaling where function.kind == .function {
             usage.addLambda(invocations: function.invocations, billedDurationSeconds: function.billedDurationSeconds,
                             memoryMB: function.memoryMB)
@@ -208,9 +214,40 @@ public enum ReportBuilder {
 
     /// Denials per principal over all replications, in principal order (bytewise).
     static func deniedByPrincipal(_ all: [QueueObservations]) -> [(principal: String, count: Int)] {
+        deniedByPrincipal(all.map(\.deniedByPrincipal))
+    }
+
+    static func deniedByPrincipal(_ all: [[(principal: String, count: Int)]]) -> [(principal: String, count: Int)] {
         var totals: [String: Int] = [:]
-        for q in all { for (principal, count) in q.deniedByPrincipal { totals[principal, default: 0] += count } }
+        for denials in all { for (principal, count) in denials { totals[principal, default: 0] += count } }
         return totals.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, $0.value) }
+    }
+
+    /// One topic and its subscriptions over all replications, matched by position: every
+    /// replication runs the same scenario, so the same topics and subscriptions in the same order.
+    static func topicReport(_ all: [TopicObservations]) -> TopicReport {
+        let first = all[0]
+        for topic in all {
+            precondition(topic.name == first.name && topic.subscriptions.map(\.name) == first.subscriptions.map(\.name),
+                         "replications disagree on topic \(first.name) and its subscriptions: \(topic.name) \(topic.subscriptions.map(\.name))")
+        }
+        func total(_ count: (TopicObservations) -> Int) -> Int { all.reduce(0) { $0 + count($1) } }
+        let subscriptions = first.subscriptions.indices.map { s in
+            let each = all.map { $0.subscriptions[s] }
+            func total(_ count: (SubscriptionObservations) -> Int) -> Int { each.reduce(0) { $0 + count($1) } }
+            return SubscriptionReport(
+                name: each[0].name, protocolName: each[0].protocolName, endpoint: each[0].endpoint,
+                rawMessageDelivery: each[0].rawMessageDelivery,
+                matched: total(\.matched), filteredOut: total(\.filteredOut), attempts: total(\.attempts),
+                retries: total(\.retries), delivered: total(\.delivered), deadLettered: total(\.deadLettered),
+                dropped: total(\.dropped), pending: total(\.pendingAtEnd), deliveredBytes: total(\.deliveredBytes),
+                billedDeliveries: total(\.billedDeliveries), deliveryLatency: latencySummary(each.map(\.deliveryLatency)))
+        }
+        return TopicReport(
+            name: first.name, type: first.type, publishRequests: total(\.publishRequests), published: total(\.messagesPublished),
+            billedPublishRequests: total(\.billedPublishRequests), deduplicated: total(\.deduplicated),
+            throttled: total(\.throttled), rejected: total(\.rejected), deniedCalls: total(\.deniedCalls),
+            deniedByPrincipal: deniedByPrincipal(all.map(\.deniedByPrincipal)), subscriptions: subscriptions)
     }
 
     static func timeToDeadLetter(_ deliveries: [DeliveryResult]) -> LatencySummary? {

@@ -12,20 +12,25 @@ struct Delivery {
     var messageId = TopicMessageID(0)
     var publishedAt = Instant.zero
     var payload = SendMessageRequest(bodyBytes: 0)
+    /// FIFO topics: the group and deduplication ID, kept even when the payload goes without them
+    /// (a standard queue subscriber), for a FIFO dead-letter queue.
+    var identity: FifoIdentity?
 }
 
 extension Topic {
     // MARK: Starting deliveries
 
-    func startDelivery(to subscription: Int, _ payload: SendMessageRequest, id: TopicMessageID, at now: Instant) {
+    func startDelivery(to subscription: Int, _ payload: SendMessageRequest, id: TopicMessageID, identity: FifoIdentity?, at now: Instant) {
         let slot = allocateDelivery()
         deliveries[Int(slot)].subscription = subscription
         deliveries[Int(slot)].attempts = 0
         deliveries[Int(slot)].messageId = id
         deliveries[Int(slot)].publishedAt = now
         deliveries[Int(slot)].payload = payload
+        deliveries[Int(slot)].identity = identity
         subscriptions[subscription].pending += 1
         deliveriesPending += 1
+        // Only FIFO queue subscribers receive the group, and only they need the group's order kept.
         if isFifo, let group = payload.messageGroupId {
             let key = LaneKey(subscription: subscription, messageGroupId: group)
             let waiting = lanes[key]?.count ?? 0
@@ -48,24 +53,39 @@ extension Topic {
         return slot
     }
 
-    /// Starts the next attempt of a delivery at `notBefore`, or later if the subscription's
-    /// maxReceivesPerSecond has no room then: attempts are spaced at least 1 / rate apart.
+    /// Starts the next attempt of a delivery at `notBefore` (from a timer when that is later).
     func attempt(_ slot: Int32, notBefore: Instant) {
-        let index = deliveries[Int(slot)].subscription
-        var at = notBefore
-        if let spacing = subscriptions[index].receiveSpacing {
-            if subscriptions[index].nextAttemptAllowed > at {
-                at = subscriptions[index].nextAttemptAllowed
-                subscriptions[index].counters.throttleWaits += 1
-            }
-            subscriptions[index].nextAttemptAllowed = at + spacing
-        }
-        if at <= clock.now {
-            attemptNow(slot)
+        if notBefore <= clock.now {
+            admit(slot)
         } else {
             let payload = Int(slot) | Int(deliveries[Int(slot)].generation) << 32
-            timers.schedule(at: at, target: self, code: Code.attempt.rawValue, payload: payload)
+            timers.schedule(at: notBefore, target: self, code: Code.attempt.rawValue, payload: payload)
         }
+    }
+
+    /// Makes an attempt that is due, unless the subscription's maxReceivesPerSecond has had its
+    /// fill in the last second: then the attempt waits in line, behind any that already wait,
+    /// until the window has room.
+    func admit(_ slot: Int32) {
+        let index = deliveries[Int(slot)].subscription
+        guard subscriptions[index].receiveWindow != nil else {
+            attemptNow(slot)
+            return
+        }
+        if subscriptions[index].throttled.isEmpty && subscriptions[index].receiveWindow!.tryAcquire(at: clock.now) {
+            attemptNow(slot)
+            return
+        }
+        subscriptions[index].counters.throttleWaits += 1
+        subscriptions[index].throttled.append(slot)
+        armThrottleTimer(index)
+    }
+
+    func armThrottleTimer(_ index: Int) {
+        guard !subscriptions[index].throttleTimerArmed, !subscriptions[index].throttled.isEmpty else { return }
+        subscriptions[index].throttleTimerArmed = true
+        let at = subscriptions[index].receiveWindow!.earliestAdmission(from: clock.now)
+        timers.schedule(at: at, target: self, code: Code.throttleEnded.rawValue, payload: index)
     }
 
     public func timerFired(code: Int, payload: Int) {
@@ -75,7 +95,15 @@ extension Topic {
             let generation = UInt32(truncatingIfNeeded: payload >> 32)
             precondition(deliveries[Int(slot)].live && deliveries[Int(slot)].generation == generation,
                          "a delivery's attempt timer outlived it")
-            attemptNow(slot)
+            admit(slot)
+        case .throttleEnded:
+            let index = payload
+            subscriptions[index].throttleTimerArmed = false
+            while let head = subscriptions[index].throttled.first, subscriptions[index].receiveWindow!.tryAcquire(at: clock.now) {
+                subscriptions[index].throttled.removeFirst()
+                attemptNow(head)
+            }
+            armThrottleTimer(index)
         }
     }
 
@@ -135,8 +163,13 @@ extension Topic {
         let index = delivery.subscription
         let event: TopicEvent
         if let queue = subscriptions[index].deadLetterQueue {
+            var dead = delivery.payload
+            if queue.isFifo, let identity = delivery.identity {
+                dead.messageGroupId = identity.messageGroupId
+                dead.deduplicationId = identity.deduplicationId
+            }
             let result = queue.authorize(Self.servicePrincipal, .sendMessage).map(SendMessageResult.rejected)
-                ?? queue.sendMessage(delivery.payload)
+                ?? queue.sendMessage(dead)
             switch result {
             case .sent(let newId):
                 subscriptions[index].counters.deadLettered += 1
@@ -165,6 +198,7 @@ extension Topic {
         deliveries[Int(slot)].live = false
         deliveries[Int(slot)].generation &+= 1
         deliveries[Int(slot)].payload = SendMessageRequest(bodyBytes: 0)
+        deliveries[Int(slot)].identity = nil
         freeDeliveries.append(slot)
         guard isFifo, let group = delivery.payload.messageGroupId else { return }
         let key = LaneKey(subscription: delivery.subscription, messageGroupId: group)

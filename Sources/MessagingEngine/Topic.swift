@@ -8,7 +8,8 @@ import SimKernel
 /// and fanned out: each subscription's filter policy, compiled when the subscription was made, is
 /// evaluated once, and a matching message becomes a delivery to that subscription's endpoint. A
 /// delivery is retried as the subscription's retry policy says, with jitter drawn from
-/// `randomness`, and paced by its `maxReceivesPerSecond`; when the policy is exhausted (or the
+/// `randomness`; no more than `maxReceivesPerSecond` attempts start in any one-second window (the
+/// rest wait in line); when the policy is exhausted (or the
 /// endpoint answered with a client-side error) the message goes to the subscription's dead-letter
 /// queue, or is dropped and counted.
 ///
@@ -57,7 +58,7 @@ public final class Topic: TimerTarget {
     /// SNS bills each started chunk of this many bytes of a publish or a delivery as one.
     public static let billingChunkBytes = 65_536
 
-    enum Code: Int { case attempt }
+    enum Code: Int { case attempt, throttleEnded }
 
     public init(configuration: TopicConfiguration, token: Int, clock: Clock, timers: TimerScheduling) {
         precondition(configuration.problems().isEmpty, "invalid topic configuration: \(configuration.problems())")
@@ -106,9 +107,9 @@ public final class Topic: TimerTarget {
             return .failure(.invalidParameter("the dead-letter queue of a subscription to a \(self.configuration.typeName) topic must be a \(self.configuration.typeName) queue; \(queue.configuration.name) is \(queue.configuration.typeName)"))
         }
         let retryPolicy = configuration.retryPolicy
-        let spacing = retryPolicy.maxReceivesPerSecond.map { Span(nanoseconds: (1_000_000_000 + Int64($0) - 1) / Int64($0)) }
         subscriptions.append(Subscription(configuration: configuration, endpoint: endpoint, retryPolicy: retryPolicy,
-                                          deadLetterQueue: deadLetterQueue, receiveSpacing: spacing))
+                                          deadLetterQueue: deadLetterQueue,
+                                          deliversToFifoQueue: targetQueue?.isFifo ?? (isFifo && configuration.protocolName == .sqs)))
         if configuration.filterPolicy?.scope == .messageAttributes { filtersOnAttributes = true }
         return .success(subscriptions.count - 1)
     }
@@ -266,13 +267,16 @@ public final class Topic: TimerTarget {
                 continue
             }
             subscriptions[index].counters.matched += 1
-            startDelivery(to: index, payload(of: request, id: id, deduplicationKey: deduplicationKey, for: index), id: id, at: now)
+            let identity = FifoIdentity(messageGroupId: request.messageGroupId,
+                                        deduplicationId: request.deduplicationId ?? deduplicationKey.map(\.hexDescription))
+            startDelivery(to: index, payload(of: request, identity: identity, for: index), id: id, identity: isFifo ? identity : nil, at: now)
         }
     }
 
     /// What subscription `index` receives: the body alone (raw, with the attributes beside it) or
-    /// the envelope; FIFO queue subscribers also get the group and a deduplication ID.
-    func payload(of request: PublishRequest, id: TopicMessageID, deduplicationKey: DeduplicationKey?, for index: Int) -> SendMessageRequest {
+    /// the envelope. FIFO queue subscribers also get the group and a deduplication ID; a standard
+    /// queue subscribed to a FIFO topic gets neither (SNS does not pass the group to it).
+    func payload(of request: PublishRequest, identity: FifoIdentity, for index: Int) -> SendMessageRequest {
         let subscription = subscriptions[index]
         var payload: SendMessageRequest
         if subscription.configuration.rawMessageDelivery {
@@ -282,9 +286,9 @@ public final class Topic: TimerTarget {
             payload = SendMessageRequest(bodyBytes: envelope.bytes(bodyBytes: request.bodyBytes, attributes: request.attributes),
                                          tag: request.tag, poison: request.poison)
         }
-        if isFifo {
-            payload.messageGroupId = request.messageGroupId
-            payload.deduplicationId = request.deduplicationId ?? deduplicationKey.map(\.hexDescription)
+        if isFifo && subscription.deliversToFifoQueue {
+            payload.messageGroupId = identity.messageGroupId
+            payload.deduplicationId = identity.deduplicationId
         }
         return payload
     }
@@ -307,7 +311,8 @@ public final class Topic: TimerTarget {
         }
         precondition(pending == deliveriesPending, "subscriptions hold \(pending) pending deliveries, the topic counts \(deliveriesPending)")
         precondition(deliveries.count - freeDeliveries.count == deliveriesPending, "live delivery records ≠ pending deliveries")
-        if isFifo { precondition(lanes.values.reduce(0) { $0 + $1.count } == deliveriesPending, "FIFO lanes ≠ pending deliveries") }
+        let inLanes = deliveries.filter { $0.live && $0.payload.messageGroupId != nil }.count
+        precondition(lanes.values.reduce(0) { $0 + $1.count } == inLanes, "FIFO lanes ≠ pending deliveries to FIFO queues")
     }
 }
 
@@ -320,23 +325,33 @@ public struct Subscription {
     public internal(set) var counters = SubscriptionCounters()
     /// Deliveries started and not yet finished.
     public internal(set) var pending = 0
-    /// The earliest instant maxReceivesPerSecond lets the next attempt start.
-    var nextAttemptAllowed = Instant.zero
-    let receiveSpacing: Span?
+    /// maxReceivesPerSecond: attempts in the last second, and the attempts waiting for room.
+    var receiveWindow: TransactionRateLimiter?
+    var throttled = Deque<Int32>()
+    var throttleTimerArmed = false
+    /// An sqs subscription whose queue is FIFO: it receives the message group and a deduplication ID.
+    let deliversToFifoQueue: Bool
 
     init(configuration: SubscriptionConfiguration, endpoint: SubscriptionEndpoint, retryPolicy: DeliveryRetryPolicy,
-         deadLetterQueue: Queue?, receiveSpacing: Span?) {
+         deadLetterQueue: Queue?, deliversToFifoQueue: Bool) {
+        self.deliversToFifoQueue = deliversToFifoQueue
         self.configuration = configuration
         self.endpoint = endpoint
         self.retryPolicy = retryPolicy
         self.deadLetterQueue = deadLetterQueue
-        self.receiveSpacing = receiveSpacing
+        receiveWindow = retryPolicy.maxReceivesPerSecond.map { TransactionRateLimiter(transactionsMax: $0) }
     }
 }
 
 struct TopicDeduplicationEntry {
     var messageId: TopicMessageID
     var expiresAt: Instant
+}
+
+/// A FIFO topic message's group and deduplication ID, as FIFO queues receive them.
+struct FifoIdentity {
+    var messageGroupId: String?
+    var deduplicationId: String?
 }
 
 /// A FIFO topic's deliveries wait per subscription and message group.

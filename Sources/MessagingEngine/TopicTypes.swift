@@ -213,7 +213,7 @@ public struct SubscriptionCounters: Sendable, Equatable {
     public var delivered = 0
     public var deadLettered = 0
     public var dropped = 0
-    /// Attempts that waited for the delivery policy's maxReceivesPerSecond.
+    /// Attempts that waited in line for the delivery policy's maxReceivesPerSecond.
     public var throttleWaits = 0
     /// Bytes of delivered messages as the endpoint received them (envelope included unless raw).
     public var deliveredBytes = 0

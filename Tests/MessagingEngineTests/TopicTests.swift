@@ -246,15 +246,20 @@ extension PublishRequest {
         }
     }
 
-    @Test func maxReceivesPerSecondSpacesAttemptsToTheSubscription() throws {
+    @Test func maxReceivesPerSecondLetsThatManyAttemptsStartInAnySecondAndTheRestWaitInLine() throws {
         let world = TopicWorld()
         let endpoint = ScriptedEndpoint(world.scheduler)
         let policy = DeliveryRetryPolicy(numRetries: 3, minDelayTarget: .seconds(20), maxDelayTarget: .seconds(20), maxReceivesPerSecond: 4)
         try world.subscribe("hook", endpoint: endpoint, policy: policy)
         for _ in 0..<6 { world.publish() }
+        _ = world.scheduler.run(until: Instant(nanoseconds: 1_500_000_000), eventBudget: 1_000)
+        for _ in 0..<3 { world.publish() }
         world.run()
-        #expect(endpoint.attemptSeconds() == [0, 0.25, 0.5, 0.75, 1, 1.25])
-        #expect(world.topic.subscriptions[0].counters.throttleWaits == 5)
+        // Four at 0 s; the fifth and sixth when the first second has passed (with two free slots
+        // left in the window that opens then); the three published at 1.5 s wait for 2 s.
+        #expect(endpoint.attemptSeconds() == [0, 0, 0, 0, 1, 1, 1.5, 1.5, 2])
+        #expect(endpoint.attempts.map(\.attempt.messageId.rawValue) == Array(0..<9))
+        #expect(world.topic.subscriptions[0].counters.throttleWaits == 3)
     }
 
     @Test func aClientSideErrorIsNotRetried() throws {

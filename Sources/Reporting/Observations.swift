@@ -236,6 +236,8 @@ public struct TopicObservations: Sendable {
     public var deniedByPrincipal: [(principal: String, count: Int)] = []
     /// In the order of the scenario file.
     public var subscriptions: [SubscriptionObservations] = []
+    /// Messages a producer gave up publishing: refused, or every attempt failed.
+    public var publishesAbandoned = 0
 
     public init(name: String, type: String) {
         self.name = name
@@ -273,6 +275,9 @@ public struct SubscriptionObservations: Sendable {
     public var billedDeliveries = 0
     /// Publish accepted → delivered (the successful attempt), for messages published after the warm-up.
     public var deliveryLatency = LatencySeries()
+    /// FIFO topics: deliveries that reached the subscription before an earlier message of their
+    /// group (an independent check of the topic's ordering; 0 when it holds).
+    public var outOfOrder = 0
 
     public init(name: String, protocolName: String, endpoint: String, rawMessageDelivery: Bool) {
         self.name = name

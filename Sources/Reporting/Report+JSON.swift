@@ -39,6 +39,7 @@ extension TopicReport {
             ("deduplicated", .int(deduplicated)),
             ("throttled", .int(throttled)),
             ("rejected", .int(rejected)),
+            ("publishesAbandoned", .int(publishesAbandoned)),
             ("deniedCalls", .int(deniedCalls)),
             ("deniedByPrincipal", .object(deniedByPrincipal.map { ($0.principal, .int($0.count)) })),
             ("subscriptions", .object(subscriptions.map { ($0.name, $0.json) })),
@@ -62,6 +63,7 @@ extension SubscriptionReport {
             ("pending", .int(pending)),
             ("deliveredBytes", .int(deliveredBytes)),
             ("billedDeliveries", .int(billedDeliveries)),
+            ("outOfOrder", .int(outOfOrder)),
             ("deliveryLatency", deliveryLatency.json),
         ])
     }

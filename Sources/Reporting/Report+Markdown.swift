@@ -147,7 +147,7 @@ extension Report {
         for t in topics {
             out += "### \(t.name) (\(t.type))\n\n"
             out += "\(t.publishRequests) publish requests (\(t.billedPublishRequests) billed), \(t.published) messages published, "
-            out += "\(t.deduplicated) deduplicated, \(t.throttled) throttled, \(t.rejected) rejected, "
+            out += "\(t.deduplicated) deduplicated, \(t.throttled) throttled, \(t.rejected) rejected, \(t.publishesAbandoned) given up by producers, "
             out += "\(t.deniedCalls) calls denied by access policies.\n\n"
             if !t.subscriptions.isEmpty {
                 out += "| subscription | protocol | endpoint | matched | filtered out | delivered | retries | DLQ | dropped | pending "
@@ -159,6 +159,10 @@ extension Report {
                     out += "| \(l.count > 0 ? Format.seconds(l.p50) : "–") | \(l.count > 0 ? Format.seconds(l.p99) : "–") |\n"
                 }
                 out += "\n"
+                if t.type == "fifo" {
+                    out += "Group order, checked per subscription (deliveries before an earlier message of their group): "
+                    out += t.subscriptions.map { "\($0.name) \($0.outOfOrder)" }.joined(separator: ", ") + ".\n\n"
+                }
             }
             if !t.deniedByPrincipal.isEmpty {
                 out += "Calls denied by access policies: "

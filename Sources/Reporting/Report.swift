@@ -93,6 +93,8 @@ public struct TopicReport: Sendable, Equatable {
     public var deduplicated: Int
     public var throttled: Int
     public var rejected: Int
+    /// Messages producers gave up publishing (refused, or out of attempts).
+    public var publishesAbandoned: Int = 0
     public var deniedCalls: Int
     /// Calls refused by the topic's access policies, per principal, in principal order (bytewise).
     public var deniedByPrincipal: [(principal: String, count: Int)]
@@ -102,6 +104,7 @@ public struct TopicReport: Sendable, Equatable {
         a.name == b.name && a.type == b.type && a.publishRequests == b.publishRequests && a.published == b.published
             && a.billedPublishRequests == b.billedPublishRequests && a.deduplicated == b.deduplicated
             && a.throttled == b.throttled && a.rejected == b.rejected && a.deniedCalls == b.deniedCalls
+            && a.publishesAbandoned == b.publishesAbandoned
             && a.deniedByPrincipal.elementsEqual(b.deniedByPrincipal, by: ==) && a.subscriptions == b.subscriptions
     }
 }
@@ -125,6 +128,8 @@ public struct SubscriptionReport: Sendable, Equatable {
     public var billedDeliveries: Int
     /// Publish accepted → delivered, for messages published after the warm-up.
     public var deliveryLatency: LatencySummary
+    /// FIFO topics: deliveries that came before an earlier message of their group.
+    public var outOfOrder: Int = 0
 }
 
 /// How FIFO message groups kept their order, over all replications.

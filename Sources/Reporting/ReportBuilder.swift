@@ -232,7 +232,7 @@ public enum ReportBuilder {
                          "replications disagree on topic \(first.name) and its subscriptions: \(topic.name) \(topic.subscriptions.map(\.name))")
         }
         func total(_ count: (TopicObservations) -> Int) -> Int { all.reduce(0) { $0 + count($1) } }
-        let subscriptions = first.subscriptions.indices.map { s in
+        let subscriptions = first.subscriptions.indices.map { s -> SubscriptionReport in
             let each = all.map { $0.subscriptions[s] }
             func total(_ count: (SubscriptionObservations) -> Int) -> Int { each.reduce(0) { $0 + count($1) } }
             return SubscriptionReport(
@@ -241,13 +241,16 @@ public enum ReportBuilder {
                 matched: total(\.matched), filteredOut: total(\.filteredOut), attempts: total(\.attempts),
                 retries: total(\.retries), delivered: total(\.delivered), deadLettered: total(\.deadLettered),
                 dropped: total(\.dropped), pending: total(\.pendingAtEnd), deliveredBytes: total(\.deliveredBytes),
-                billedDeliveries: total(\.billedDeliveries), deliveryLatency: latencySummary(each.map(\.deliveryLatency)))
+                billedDeliveries: total(\.billedDeliveries), deliveryLatency: latencySummary(each.map(\.deliveryLatency)),
+                outOfOrder: total(\.outOfOrder))
         }
-        return TopicReport(
+        var report = TopicReport(
             name: first.name, type: first.type, publishRequests: total(\.publishRequests), published: total(\.messagesPublished),
             billedPublishRequests: total(\.billedPublishRequests), deduplicated: total(\.deduplicated),
             throttled: total(\.throttled), rejected: total(\.rejected), deniedCalls: total(\.deniedCalls),
             deniedByPrincipal: deniedByPrincipal(all.map(\.deniedByPrincipal)), subscriptions: subscriptions)
+        report.publishesAbandoned = total(\.publishesAbandoned)
+        return report
     }
 
     static func timeToDeadLetter(_ deliveries: [DeliveryResult]) -> LatencySummary? {

@@ -109,8 +109,13 @@ struct ScenarioBuilder {
             }
         }
 
+        let topicNodes = top["topics"].flatMap { reader.sequence($0, "topics") } ?? []
+        let topics = topicNodes.enumerated().compactMap { topic($1, "topics[\($0)]", queues: queues) }
+        for (i, t) in topics.enumerated() where topics[..<i].contains(where: { $0.configuration.name == t.configuration.name }) {
+            reader.fail(topicNodes[i], "topics[\(i)].name", "a topic named '\(t.configuration.name)' already exists; names must be unique")
+        }
         let producers = (top["producers"].flatMap { reader.sequence($0, "producers") } ?? []).enumerated().compactMap {
-            producer($1, "producers[\($0)]", queues: queues)
+            producer($1, "producers[\($0)]", queues: queues, topics: topics.map(\.configuration))
         }
         let consumerNodes = top["consumers"].flatMap { reader.sequence($0, "consumers") } ?? []
         let consumers = consumerNodes.enumerated().compactMap { consumer($1, "consumers[\($0)]", queueNames: queueNames) }
@@ -172,6 +177,7 @@ struct ScenarioBuilder {
         model.security = SecurityModel(queuePolicies: queues.map { queuePolicies.policies[$0.name] }, identityPolicies: identityPolicies,
                                        kmsLatency: kmsLatency, objectStore: objectStore)
         model.functions = functions
+        model.topics = topics
         return model
     }
 
@@ -401,8 +407,7 @@ struct ScenarioBuilder {
 
     // MARK: Producers and consumers
 
-    func producer(_ node: Node, _ path: String, queues: [QueueConfiguration]) -> ScenarioModel.ProducerEntry? {
-        let queueNames = queues.map(\.name)
+    func producer(_ node: Node, _ path: String, queues: [QueueConfiguration], topics: [TopicConfiguration]) -> ScenarioModel.ProducerEntry? {
         guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.producer) else { return nil }
         func need(_ key: String) -> Node? {
             if let n = fields[key] { return n }
@@ -410,7 +415,7 @@ struct ScenarioBuilder {
             return nil
         }
         let name = need("name").flatMap { reader.string($0, fields.path("name")) }
-        let queue = need("target").flatMap { reference($0, fields.path("target"), prefix: "queue", names: queueNames) }
+        let destination = need("target").flatMap { producerTarget($0, fields.path("target"), queues: queues, topics: topics) }
         let arrivals = need("arrivals").flatMap { arrivalProcess($0, fields.path("arrivals")) }
         let size = fields["messageSize"].map { distribution($0, fields.path("messageSize"), kind: .size) } ?? .constant(1024)
         var schedule: RateSchedule?
@@ -423,7 +428,7 @@ struct ScenarioBuilder {
         let batchSize = fields["batchSize"].map { reader.integer($0, fields.path("batchSize"), in: 1...QueueConfiguration.batchEntriesMax) } ?? 1
         let linger = fields["batchLinger"].map { reader.duration($0, fields.path("batchLinger"), in: Span.zero...Span.seconds(3600)) } ?? .zero
         let delay = fields["delay"].map { reader.duration($0, fields.path("delay"), in: Span.zero...QueueConfiguration.delayMax) }
-        guard let name, let queue, let arrivals, let size, let batchSize, let linger else { return nil }
+        guard let name, let destination, let arrivals, let size, let batchSize, let linger else { return nil }
         if let n = fields["schedule"], schedule == nil { _ = n; return nil }
         if case .renewal = arrivals, schedule != nil, let n = fields["schedule"] {
             reader.fail(n, fields.path("schedule"), "a rate schedule applies to poisson(...) and constant(...) arrivals, not to renewal(...)")
@@ -433,15 +438,19 @@ struct ScenarioBuilder {
         var specification = ProducerSpecification(name: name, arrivals: arrivals, schedule: schedule, messageSize: size,
                                                   attributeCount: attributeCount, attributeBytes: attributeBytes,
                                                   batchSize: batchSize, batchLinger: linger, delay: delay ?? nil)
-        let target = queues[queue]
+        let target: (name: String, isFifo: Bool, contentBasedDeduplication: Bool, kind: String)
+        switch destination {
+        case .queue(let index): target = (queues[index].name, queues[index].isFifo, queues[index].contentBasedDeduplication, "queue")
+        case .topic(let index): target = (topics[index].name, topics[index].isFifo, topics[index].contentBasedDeduplication, "topic")
+        }
         if let n = fields["messageGroups"] {
             specification.messageGroups = reader.integer(n, fields.path("messageGroups"), in: 1...100_000_000) ?? 0
         }
         if target.isFifo && specification.messageGroups == 0 {
-            reader.fail(node, fields.path("messageGroups"), "a producer sending to FIFO queue '\(target.name)' needs messageGroups (how many MessageGroupIds it uses)")
+            reader.fail(node, fields.path("messageGroups"), "a producer sending to FIFO \(target.kind) '\(target.name)' needs messageGroups (how many MessageGroupIds it uses)")
         }
         if !target.isFifo, let n = fields["messageGroups"] {
-            reader.fail(n, fields.path("messageGroups"), "message groups apply to FIFO queues; '\(target.name)' is standard")
+            reader.fail(n, fields.path("messageGroups"), "message groups apply to FIFO queues and topics; '\(target.name)' is standard")
         }
         if let n = fields["deduplicationId"], let text = reader.string(n, fields.path("deduplicationId")) {
             if let mode = ProducerSpecification.DeduplicationIDs(rawValue: text) {
@@ -449,11 +458,11 @@ struct ScenarioBuilder {
             } else {
                 reader.fail(n, fields.path("deduplicationId"), "'\(text)' is not valid; expected one of perMessage, perAttempt, none")
             }
-            if !target.isFifo { reader.fail(n, fields.path("deduplicationId"), "deduplication IDs apply to FIFO queues; '\(target.name)' is standard") }
+            if !target.isFifo { reader.fail(n, fields.path("deduplicationId"), "deduplication IDs apply to FIFO queues and topics; '\(target.name)' is standard") }
         }
         if target.isFifo && specification.deduplicationId == .none && !target.contentBasedDeduplication {
             reader.fail(fields["deduplicationId"] ?? node, fields.path("deduplicationId"),
-                        "with deduplicationId: none, FIFO queue '\(target.name)' needs contentBasedDeduplication: true")
+                        "with deduplicationId: none, FIFO \(target.kind) '\(target.name)' needs contentBasedDeduplication: true")
         }
         if target.isFifo, let n = fields["delay"] {
             reader.fail(n, fields.path("delay"), "FIFO queues take no per-message delay; set the queue's delay instead")
@@ -463,7 +472,38 @@ struct ScenarioBuilder {
         if let n = fields["retry"] { specification.retryPolicy = retry(n, fields.path("retry")) }
         if let n = fields["principal"] { specification.principal = reader.string(n, fields.path("principal")) }
         if let n = fields["extendedClient"] { specification.extendedClient = extendedClient(n, fields.path("extendedClient")) }
-        return ScenarioModel.ProducerEntry(specification: specification, queue: queue)
+        if let n = fields["messageAttributes"] {
+            specification.messageAttributes = attributeGenerators(n, fields.path("messageAttributes"), body: false) ?? []
+            if case .queue = destination, specification.attributeCount + specification.messageAttributes.count > QueueConfiguration.attributesMax {
+                reader.fail(n, fields.path("messageAttributes"), "a queue message has at most \(QueueConfiguration.attributesMax) attributes")
+            }
+        }
+        if let n = fields["messageBody"] { specification.bodyFields = attributeGenerators(n, fields.path("messageBody"), body: true) ?? [] }
+        if case .topic = destination {
+            for key in ["attributes", "delay", "extendedClient"] {
+                guard let n = fields[key] else { continue }
+                let why = key == "attributes" ? "a topic's filter policies need values: give messageAttributes instead"
+                    : key == "delay" ? "Publish takes no delay; a subscribed queue's own delay applies"
+                    : "the extended client here is for queues"
+                reader.fail(n, fields.path(key), "\(key) does not apply to a producer publishing to a topic: \(why)")
+            }
+        } else if let n = fields["messageBody"] {
+            reader.fail(n, fields.path("messageBody"), "messageBody gives the JSON fields topic filter policies read; this producer sends to a queue")
+        }
+        return ScenarioModel.ProducerEntry(specification: specification, target: destination)
+    }
+
+    /// `queue/<name>` or `topic/<name>`.
+    func producerTarget(_ node: Node, _ path: String, queues: [QueueConfiguration], topics: [TopicConfiguration]) -> ScenarioModel.ProducerEntry.Target? {
+        guard let text = reader.string(node, path) else { return nil }
+        if text.hasPrefix("topic/") {
+            return reference(node, path, prefix: "topic", names: topics.map(\.name)).map { .topic($0) }
+        }
+        if !text.hasPrefix("queue/") && !topics.isEmpty {
+            reader.fail(node, path, "'\(text)' names no queue or topic; write queue/<name> or topic/<name>")
+            return nil
+        }
+        return reference(node, path, prefix: "queue", names: queues.map(\.name)).map { .queue($0) }
     }
 
     /// `poisson(rate=40/s)`, `constant(rate=10/s)` or `renewal(<duration distribution>)`.

@@ -31,11 +31,46 @@ public struct ScenarioModel: Sendable {
     public var operations: [QueueOperation] = []
     /// Access policies, KMS and the object store.
     public var security = SecurityModel()
+    /// SNS topics; producers may publish to them.
+    public var topics: [TopicEntry] = []
 
     public struct ProducerEntry: Sendable {
         public var specification: ProducerSpecification
-        /// Index into `queues`.
-        public var queue: Int
+        public var target: Target
+
+        /// Where a producer sends: a queue or a topic, by index into `queues` or `topics`.
+        public enum Target: Sendable, Equatable {
+            case queue(Int)
+            case topic(Int)
+        }
+    }
+
+    /// An SNS topic with its subscriptions and resource policy.
+    public struct TopicEntry: Sendable {
+        public var configuration: TopicConfiguration
+        public var subscriptions: [SubscriptionEntry] = []
+        /// Who may publish and subscribe; nil leaves the topic open.
+        public var policy: AccessPolicy?
+
+        public init(configuration: TopicConfiguration) { self.configuration = configuration }
+    }
+
+    /// A subscription as the scenario file creates it.
+    public struct SubscriptionEntry: Sendable {
+        public var configuration: SubscriptionConfiguration
+        /// The queue an sqs subscription delivers to (index into `queues`); nil for other protocols.
+        public var queue: Int?
+        /// How the endpoint answers; for an sqs subscription only `latency` counts (SNS to SQS).
+        public var endpoint: EndpointSpecification
+        /// The subscription's dead-letter queue (index into `queues`).
+        public var deadLetterQueue: Int?
+
+        public init(configuration: SubscriptionConfiguration, queue: Int?, endpoint: EndpointSpecification, deadLetterQueue: Int? = nil) {
+            self.configuration = configuration
+            self.queue = queue
+            self.endpoint = endpoint
+            self.deadLetterQueue = deadLetterQueue
+        }
     }
 
     public struct ConsumerEntry: Sendable {
@@ -102,7 +137,7 @@ final class PolicyDraft {
 
 public enum ScenarioKeys {
     public static let top = ["name", "description", "duration", "drain", "warmup", "seed", "replications", "sampleInterval",
-                             "eventBudget", "queues", "producers", "consumers", "functions", "network", "faults", "operations",
+                             "eventBudget", "queues", "topics", "producers", "consumers", "functions", "network", "faults", "operations",
                              "principals", "objectStore"]
     public static let queue = ["name", "type", "visibilityTimeout", "retention", "delay", "receiveWaitTime",
                                "maximumMessageSize", "inFlightMax", "contentBasedDeduplication", "deduplicationScope",
@@ -113,7 +148,16 @@ public enum ScenarioKeys {
     public static let redrivePolicy = ["deadLetterQueue", "maxReceiveCount"]
     public static let producer = ["name", "target", "arrivals", "schedule", "messageSize", "attributes", "batchSize",
                                   "batchLinger", "delay", "messageGroups", "deduplicationId", "responseLoss", "poisonFraction", "retry",
-                                  "principal", "extendedClient"]
+                                  "principal", "extendedClient", "messageAttributes", "messageBody"]
+    public static let topic = ["name", "type", "contentBasedDeduplication", "fifoThroughputScope", "messagesPerSecond", "bytesPerSecond",
+                               "groupMessagesPerSecond", "policy", "subscriptions"]
+    public static let subscription = ["name", "protocol", "endpoint", "filterPolicy", "filterPolicyScope", "rawMessageDelivery",
+                                      "deliveryPolicy", "deadLetterQueue", "latency", "failureProbability", "clientErrorProbability",
+                                      "outages", "concurrency", "rateLimit", "principal"]
+    public static let deliveryPolicy = ["numRetries", "numNoDelayRetries", "numMinDelayRetries", "numMaxDelayRetries", "minDelayTarget",
+                                        "maxDelayTarget", "backoffFunction", "maxReceivesPerSecond"]
+    public static let outage = ["from", "to"]
+    public static let messageAttribute = ["type", "values", "value", "count", "size"]
     public static let scheduleStep = ["from", "rate"]
     public static let attributes = ["count", "valueSize"]
     public static let consumer = ["name", "source", "count", "maxMessages", "waitTime", "visibilityTimeout", "processing",

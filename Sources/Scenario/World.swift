@@ -7,11 +7,20 @@ import Workloads
 
 /// One replication of a scenario: the kernel, the queues, the actors, the history and the
 /// metrics, wired together. Build it, `run()` it once, read the observations.
-public final class World: WorkloadObserver, QueueObserver, TimerTarget {
+public final class World: WorkloadObserver, QueueObserver, TopicObserver, TimerTarget {
     public let model: ScenarioModel
     public let replication: Int
     public let scheduler = Scheduler()
     public private(set) var queues: [Queue] = []
+    public internal(set) var topics: [Topic] = []
+    /// For each topic, for each subscription of the scenario: its index in the topic, nil when the
+    /// topic refused it.
+    var subscriptionIndex: [[Int?]] = []
+    /// For each topic, when each of its messages was produced, by message number.
+    var topicProducedAt: [[Instant]] = []
+    /// FIFO topics: the last message each (subscription, group) received, to check group order.
+    var fifoArrivals: [[FifoArrivalKey: TopicMessageID]] = []
+    var topicObservations: [TopicObservations] = []
     public private(set) var producers: [Producer] = []
     /// One per consumer fleet of the scenario, autoscaled or not; its index is the fleet's index.
     public private(set) var fleets: [ConsumerFleet] = []
@@ -25,7 +34,7 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
     /// KMS and the object store, shared by every actor.
     var services = ClientServices()
     var faultInjector: FaultInjector!
-    public private(set) var ledgers: [DeliveryLedger]
+    public internal(set) var ledgers: [DeliveryLedger]
     var observations: [QueueObservations]
     var callsFailed = 0
     var callsRetried = 0
@@ -80,10 +89,16 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
             kms: model.queues.contains { $0.kmsDataKeyReusePeriod != nil } ? KmsService(latency: security.kmsLatency) : nil,
             objectStore: security.objectStore.map { ObjectStore(specification: $0) })
         let services = self.services
+        buildTopics(streams: streams)
         drainedQueues = queues.indices.filter { q in model.consumers.contains { $0.queue == q } || model.functions.contains { $0.queue == q } }
         producers = model.producers.enumerated().map { index, entry in
-            Producer(specification: entry.specification, producerIndex: index, queue: queues[entry.queue], queueIndex: entry.queue,
-                     network: network, scheduler: scheduler, observer: self, streams: streams, stop: stopInstant, services: services)
+            let target: Producer.Target
+            switch entry.target {
+            case .queue(let queue): target = .queue(queues[queue], index: queue)
+            case .topic(let topic): target = .topic(topics[topic], index: topic)
+            }
+            return Producer(specification: entry.specification, producerIndex: index, target: target, network: network,
+                            scheduler: scheduler, observer: self, streams: streams, stop: stopInstant, services: services)
         }
         autoscaledFleets = model.consumers.enumerated().map { index, entry in
             entry.scaling.map { policy in
@@ -175,7 +190,7 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
 
     /// After the producers stop, the run is over once nothing is on its way and every queue is empty.
     func stopIfDrained() {
-        guard !drained, scheduler.now >= stopInstant, producers.allSatisfy(\.isIdle),
+        guard !drained, scheduler.now >= stopInstant, producers.allSatisfy(\.isIdle), topicsIdle,
               drainedQueues.allSatisfy({ queues[$0].storedCount == 0 }),
               queues.allSatisfy({ $0.moveTaskStatus == nil }),
               model.operations.allSatisfy({ $0.at <= scheduler.now }) else { return }
@@ -238,6 +253,7 @@ public final class World: WorkloadObserver, QueueObserver, TimerTarget {
         result.callsFailed = callsFailed
         result.callsRetried = callsRetried
         result.scaling = scalingObservations(at: now)
+        result.topics = observeTopics()
         return result
     }
 

@@ -49,16 +49,30 @@ import Testing
         #expect(keys(of: try definition("statement")) == Set(ScenarioKeys.statement))
         #expect(keys(of: try #require((schema["properties"] as? [String: Any])?["objectStore"] as? [String: Any])) == Set(ScenarioKeys.objectStore))
         #expect(keys(of: try #require(producer?["extendedClient"] as? [String: Any])) == Set(ScenarioKeys.extendedClient))
+        #expect(keys(of: try definition("topic")) == Set(ScenarioKeys.topic))
+        let subscription = try definition("subscription")
+        #expect(keys(of: subscription) == Set(ScenarioKeys.subscription))
+        let subscriptionProperties = subscription["properties"] as? [String: Any]
+        #expect(keys(of: try #require(subscriptionProperties?["deliveryPolicy"] as? [String: Any])) == Set(ScenarioKeys.deliveryPolicy))
+        let outage = (subscriptionProperties?["outages"] as? [String: Any])?["items"] as? [String: Any]
+        #expect(keys(of: try #require(outage)) == Set(ScenarioKeys.outage))
+        for key in ["messageAttributes", "messageBody"] {
+            let generator = (producer?[key] as? [String: Any])?["additionalProperties"] as? [String: Any]
+            #expect(keys(of: try #require(generator, "producer.\(key)")) == Set(ScenarioKeys.messageAttribute))
+        }
     }
 
-    @Test func everyObjectInTheSchemaRejectsUnknownKeys() throws {
+    @Test func everyObjectInTheSchemaRejectsUnknownKeysOrChecksEveryValue() throws {
         func visit(_ value: Any, path: String) {
             guard let object = value as? [String: Any] else {
                 if let array = value as? [Any] { for (i, v) in array.enumerated() { visit(v, path: "\(path)[\(i)]") } }
                 return
             }
+            // A record lists its keys and refuses others; a map (attribute names to generators,
+            // values to weights) gives a schema every value must meet.
             if object["type"] as? String == "object" {
-                #expect(object["additionalProperties"] as? Bool == false, "\(path) allows unknown keys")
+                #expect(object["additionalProperties"] as? Bool == false || object["additionalProperties"] is [String: Any],
+                        "\(path) allows unknown keys")
             }
             for (key, child) in object { visit(child, path: "\(path)/\(key)") }
         }

@@ -167,10 +167,21 @@ private func deny(_ actions: [String], on resources: [String] = [orders], for pr
         #expect(problems.first?.message.hasPrefix("\"sqs:Publish*\" matches no action; sqs actions are ") == true)
     }
 
+    @Test func snsActionsAreKnownAndPublishBatchIsAuthorisedByPublish() {
+        #expect(AccessPolicy([allow(["sns:Publish", "sns:Subscribe", "sns:*"])]).problems(as: .identity).isEmpty)
+        let problems = AccessPolicy([allow(["sns:PublishBatch"])]).problems(as: .identity)
+        #expect(problems.map(\.message) == ["PublishBatch is authorised by sns:Publish; name that action instead"])
+        var evaluator = AccessEvaluator()
+        let topic = "arn:aws:sns:us-east-1:123456789012:events"
+        evaluator.attachIdentityPolicy(AccessPolicy([allow(["sns:Publish"], on: [topic])]), to: "app")
+        #expect(evaluator.decide(principal: "app", action: "sns:PublishBatch", resource: topic) == .allowed)
+        #expect(evaluator.decide(principal: "app", action: "sns:Subscribe", resource: topic) == .implicitDeny)
+    }
+
     @Test func anUnknownServicePrefixOrAMissingPrefixIsReported() {
-        let problems = AccessPolicy([allow(["sns:Publish", "SendMessage"])]).problems(as: .identity)
+        let problems = AccessPolicy([allow(["kinesis:PutRecord", "SendMessage"])]).problems(as: .identity)
         #expect(problems.map(\.description) == [
-            "statement 0, actions[0]: unknown service prefix \"sns\"; known: sqs",
+            "statement 0, actions[0]: unknown service prefix \"kinesis\"; known: sqs, sns",
             "statement 0, actions[1]: \"SendMessage\" is not of the form service:Action, such as sqs:SendMessage, or \"*\"",
         ])
     }

@@ -140,7 +140,7 @@ import Testing
         #expect(keys(json["topics"]) == ["order-events", "payments.fifo"])
         let events = json["topics"]?["order-events"]
         #expect(keys(events) == ["type", "publishRequests", "published", "billedPublishRequests", "deduplicated", "throttled",
-                                 "rejected", "deniedCalls", "deniedByPrincipal", "subscriptions"])
+                                 "rejected", "publishesAbandoned", "deniedCalls", "deniedByPrincipal", "subscriptions"])
         #expect(events?["type"] == .string("standard"))
         #expect(events?["publishRequests"] == .int(180) && events?["published"] == .int(360))
         #expect(events?["billedPublishRequests"] == .int(210) && events?["throttled"] == .int(3))
@@ -150,12 +150,12 @@ import Testing
         let hook = events?["subscriptions"]?["alerts-hook"]
         #expect(keys(hook) == ["protocol", "endpoint", "rawMessageDelivery", "matched", "filteredOut", "attempts", "retries",
                                "delivered", "deadLettered", "dropped", "pending", "deliveredBytes", "billedDeliveries",
-                               "deliveryLatency"])
+                               "outOfOrder", "deliveryLatency"])
         let expected: [(String, JSONValue)] = [
             ("protocol", .string("https")), ("endpoint", .string("https://hooks.example")), ("rawMessageDelivery", .bool(false)),
             ("matched", .int(60)), ("filteredOut", .int(300)), ("attempts", .int(70)), ("retries", .int(10)),
             ("delivered", .int(56)), ("deadLettered", .int(2)), ("dropped", .int(1)), ("pending", .int(1)),
-            ("deliveredBytes", .int(114_688)), ("billedDeliveries", .int(60)),
+            ("deliveredBytes", .int(114_688)), ("billedDeliveries", .int(60)), ("outOfOrder", .int(0)),
         ]
         for (key, value) in expected { #expect(hook?[key] == value, "\(key)") }
         #expect(events?["subscriptions"]?["orders-queue"]?["rawMessageDelivery"] == .bool(true))
@@ -185,7 +185,7 @@ import Testing
         let consumers = try #require(markdown.range(of: "## Consumers"))
         #expect(queues.upperBound < topics.lowerBound && topics.upperBound < consumers.lowerBound)
         #expect(markdown.contains("### order-events (standard)\n\n180 publish requests (210 billed), 360 messages published, "
-                                  + "0 deduplicated, 3 throttled, 3 rejected, 3 calls denied by access policies.\n\n"))
+                                  + "0 deduplicated, 3 throttled, 3 rejected, 0 given up by producers, 3 calls denied by access policies.\n\n"))
         #expect(markdown.contains("| subscription | protocol | endpoint | matched | filtered out | delivered | retries | DLQ | dropped "
                                   + "| pending | delivery p50 | delivery p99 |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"))
         #expect(markdown.contains("| orders-queue | sqs (raw) | queue/orders | 360 | 0 | 360 | 0 | 0 | 0 | 0 | 20.0 ms | 42.0 ms |\n"))

@@ -11,7 +11,9 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let model = try ScenarioFiles.load(scenario)
-        print("\(scenario): valid — scenario '\(model.name)', \(model.queues.count) queue(s), \(model.producers.count) producer(s), "
+        let subscriptions = model.topics.reduce(0) { $0 + $1.subscriptions.count }
+        let topics = model.topics.isEmpty ? "" : "\(model.topics.count) topic(s) with \(subscriptions) subscription(s), "
+        print("\(scenario): valid — scenario '\(model.name)', \(model.queues.count) queue(s), \(topics)\(model.producers.count) producer(s), "
               + "\(model.consumers.count) consumer fleet(s), \(model.functions.count) function(s), \(model.faults.count) fault(s)")
     }
 }

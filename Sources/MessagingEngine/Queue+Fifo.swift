@@ -199,9 +199,37 @@ struct DeduplicationKey: Hashable {
     }
 }
 
-struct DeduplicationEntry {
-    var messageId: MessageID
-    var expiresAt: Instant
+/// Deduplication keys seen within an interval, each with the ID of the copy that was kept, and
+/// forgotten in the order they were remembered (all share one interval, so expiry order is
+/// remembering order): a FIFO of deadlines, drained from its front at the next lookup.
+struct DeduplicationWindow<ID> {
+    struct Entry {
+        var id: ID
+        var expiresAt: Instant
+    }
+
+    private var entries: [DeduplicationKey: Entry] = [:]
+    private var deadlines = DeadlineList<DeduplicationKey>()
+
+    /// Keys remembered now (expired ones are forgotten at the next lookup).
+    var count: Int { entries.count }
+
+    /// The ID first remembered under `key`, if that was within its interval.
+    mutating func lookup(_ key: DeduplicationKey, at now: Instant) -> ID? {
+        while let head = deadlines.first, head.at <= now {
+            deadlines.removeFirst()
+            if let index = entries.index(forKey: head.entry), entries[index].value.expiresAt == head.at {
+                entries.remove(at: index)
+            }
+        }
+        return entries[key]?.id
+    }
+
+    mutating func remember(_ key: DeduplicationKey, _ id: ID, until expiresAt: Instant) {
+        entries[key] = Entry(id: id, expiresAt: expiresAt)
+        let appended = deadlines.append(expiresAt, key)
+        precondition(appended, "deduplication deadlines are remembered in time order")
+    }
 }
 
 /// A receive remembered under its ReceiveRequestAttemptId.
@@ -254,22 +282,11 @@ extension Queue {
 
     /// The message first sent under `key`, if that was within the deduplication interval.
     func deduplicated(_ key: DeduplicationKey) -> MessageID? {
-        let now = clock.now
-        // IDs are forgotten in the order they were remembered; only the front can have expired.
-        while let head = deduplicationDeadlines.first, head.at <= now {
-            deduplicationDeadlines.removeFirst()
-            if let index = deduplication.index(forKey: head.entry), deduplication[index].value.expiresAt == head.at {
-                deduplication.remove(at: index)
-            }
-        }
-        return deduplication[key]?.messageId
+        deduplication.lookup(key, at: clock.now)
     }
 
     func remember(_ key: DeduplicationKey, _ id: MessageID) {
-        let expiresAt = clock.now + configuration.deduplicationInterval
-        deduplication[key] = DeduplicationEntry(messageId: id, expiresAt: expiresAt)
-        let appended = deduplicationDeadlines.append(expiresAt, key)
-        precondition(appended, "deduplication deadlines are remembered in time order")
+        deduplication.remember(key, id, until: clock.now + configuration.deduplicationInterval)
     }
 
     /// Message groups holding a stored message now; groups that emptied are forgotten.

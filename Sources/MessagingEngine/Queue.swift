@@ -62,8 +62,7 @@ public final class Queue: TimerTarget {
     /// Which message numbers are stored, for the 120,000-message scan window.
     var scanWindow: ScanWindow
     /// Deduplication IDs seen within the interval, with the ID of the copy that was enqueued.
-    var deduplication: [DeduplicationKey: DeduplicationEntry] = [:]
-    var deduplicationDeadlines = DeadlineList<DeduplicationKey>()
+    var deduplication = DeduplicationWindow<MessageID>()
     var receiveAttempts: [String: ReceiveAttempt] = [:]
     var receiveAttemptDeadlines = DeadlineList<String>()
     /// FIFO transaction quotas, per action and (high-throughput mode) per group.

@@ -46,8 +46,7 @@ public final class Topic: TimerTarget {
     public internal(set) var deliveriesPending = 0
 
     // MARK: FIFO state (empty on a standard topic)
-    var deduplication: [DeduplicationKey: TopicDeduplicationEntry] = [:]
-    var deduplicationDeadlines = DeadlineList<DeduplicationKey>()
+    var deduplication = DeduplicationWindow<TopicMessageID>()
     /// Per (subscription, group): the deliveries waiting, the first of them under way.
     var lanes: [LaneKey: Deque<Int32>] = [:]
     var throughput: FifoThroughputLimiter?
@@ -226,20 +225,11 @@ public final class Topic: TimerTarget {
     }
 
     func deduplicated(_ key: DeduplicationKey, at now: Instant) -> TopicMessageID? {
-        while let head = deduplicationDeadlines.first, head.at <= now {
-            deduplicationDeadlines.removeFirst()
-            if let index = deduplication.index(forKey: head.entry), deduplication[index].value.expiresAt == head.at {
-                deduplication.remove(at: index)
-            }
-        }
-        return deduplication[key]?.messageId
+        deduplication.lookup(key, at: now)
     }
 
     func remember(_ key: DeduplicationKey, _ id: TopicMessageID, at now: Instant) {
-        let expiresAt = now + configuration.deduplicationInterval
-        deduplication[key] = TopicDeduplicationEntry(messageId: id, expiresAt: expiresAt)
-        let appended = deduplicationDeadlines.append(expiresAt, key)
-        precondition(appended, "deduplication deadlines are remembered in time order")
+        deduplication.remember(key, id, until: now + configuration.deduplicationInterval)
     }
 
     /// Deduplication IDs remembered now (expired ones are forgotten at the next publish).
@@ -341,11 +331,6 @@ public struct Subscription {
         self.deadLetterQueue = deadLetterQueue
         receiveWindow = retryPolicy.maxReceivesPerSecond.map { TransactionRateLimiter(transactionsMax: $0) }
     }
-}
-
-struct TopicDeduplicationEntry {
-    var messageId: TopicMessageID
-    var expiresAt: Instant
 }
 
 /// A FIFO topic message's group and deduplication ID, as FIFO queues receive them.

@@ -128,8 +128,8 @@ public final class Producer: TimerTarget {
         var answerLost = false
     }
 
-    var calls: [Call?] = []
-    var freeCalls: [Int] = []
+    /// Calls under way, by the row their timers carry.
+    var calls = RowTable<Call>()
 
     /// Tags are unique across producers: the producer's index in the high bits.
     static let tagProducerShift: UInt64 = 40
@@ -270,7 +270,7 @@ public final class Producer: TimerTarget {
             }
         }
         let roundTrip = network.roundTrip(at: start, rng: networkStream)
-        let call = store(Call(batch: batch, attempt: attempt, answerAt: start + before + roundTrip))
+        let call = calls.insert(Call(batch: batch, attempt: attempt, answerAt: start + before + roundTrip))
         if putFailed {
             take(.sendFailed, call: call, at: start + before)
             return
@@ -280,10 +280,10 @@ public final class Producer: TimerTarget {
 
     func sendArrives(_ call: Int) {
         let now = scheduler.now
-        let batch = calls[call]!.batch
-        let attempt = calls[call]!.attempt
+        let batch = calls[call].batch
+        let attempt = calls[call].attempt
         if network.fails(at: now, rng: networkStream) {
-            take(.sendFailed, call: call, at: calls[call]!.answerAt)
+            take(.sendFailed, call: call, at: calls[call].answerAt)
             return
         }
         let retry: [Entry]
@@ -294,12 +294,12 @@ public final class Producer: TimerTarget {
         // The answer may be lost on its way back: the producer cannot tell what was accepted and
         // sends the whole batch again.
         if specification.responseLoss > 0 && contentStream.bernoulli(specification.responseLoss) {
-            calls[call]!.batch = batch
-            calls[call]!.answerLost = true
+            calls[call].batch = batch
+            calls[call].answerLost = true
         } else {
-            calls[call]!.batch = retry
+            calls[call].batch = retry
         }
-        take(.sendAnswered, call: call, at: calls[call]!.answerAt)
+        take(.sendAnswered, call: call, at: calls[call].answerAt)
     }
 
     /// Sends a batch to a queue; returns the entries to retry.
@@ -398,11 +398,11 @@ public final class Producer: TimerTarget {
     /// policy's attempts and the retry quota, or gives it up.
     func retryOrAbandon(_ call: Int, reason: String) {
         let now = scheduler.now
-        let attempt = calls[call]!.attempt
-        let retry = attempt < retryPolicy.maxAttempts && retryQuota.spend(timeout: calls[call]!.answerLost)
+        let attempt = calls[call].attempt
+        let retry = attempt < retryPolicy.maxAttempts && retryQuota.spend(timeout: calls[call].answerLost)
         observer.callFailed(actor: "producer/\(specification.name)", operation: "SendMessage", willRetry: retry, at: now)
         guard retry else {
-            for entry in release(call).batch {
+            for entry in calls.remove(call).batch {
                 switch target {
                 case .queue(_, let queueIndex):
                     observer.sendAbandoned(queue: queueIndex, producedAt: entry.producedAt, reason: "\(reason) after \(attempt) attempts", at: now)
@@ -431,37 +431,20 @@ public final class Producer: TimerTarget {
         case .sendArrives: sendArrives(call)
         case .sendAnswered:
             callsOutstanding -= 1
-            if calls[call]!.batch.isEmpty {
-                retryQuota.succeeded(afterRetry: calls[call]!.attempt > 1)
-                _ = release(call)
+            if calls[call].batch.isEmpty {
+                retryQuota.succeeded(afterRetry: calls[call].attempt > 1)
+                _ = calls.remove(call)
                 reportIfFinished()
             } else {
-                retryOrAbandon(call, reason: calls[call]!.answerLost ? "response lost" : "ThrottlingException")
+                retryOrAbandon(call, reason: calls[call].answerLost ? "response lost" : "ThrottlingException")
             }
         case .sendFailed: sendFailed(call)
         case .sendRetry:
             callsOutstanding -= 1
-            let retried = release(call)
+            let retried = calls.remove(call)
             send(retried.batch, attempt: retried.attempt + 1)
         case .arrival, .lingerEnded:
             preconditionFailure("\(step) is not a step of a call")
         }
-    }
-
-    /// Calls under way live in a table whose index is the timer payload; freed rows are reused.
-    func store(_ call: Call) -> Int {
-        if let row = freeCalls.popLast() {
-            calls[row] = call
-            return row
-        }
-        calls.append(call)
-        return calls.count - 1
-    }
-
-    func release(_ row: Int) -> Call {
-        let call = calls[row]!
-        calls[row] = nil
-        freeCalls.append(row)
-        return call
     }
 }

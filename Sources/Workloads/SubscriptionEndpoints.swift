@@ -43,7 +43,6 @@ public struct EndpointSpecification: Sendable {
 /// Answers are held until their instant in a table whose row is the timer payload.
 struct PendingAnswer {
     var ticket: DeliveryTicket
-    var attempt: DeliveryAttempt
     /// Whether the attempt holds one of the endpoint's concurrent slots until it is answered.
     var holdsSlot: Bool
     var outcome: DeliveryOutcome
@@ -56,8 +55,7 @@ public final class RemoteEndpoint: SubscriptionEndpoint, TimerTarget {
     let stream: RandomStream
     weak var topic: Topic?
     var rateWindow: TransactionRateLimiter?
-    var answers: [PendingAnswer?] = []
-    var freeAnswers: [Int] = []
+    var answers = RowTable<PendingAnswer>()
     public private(set) var inFlight = 0
     /// Attempts refused for capacity (concurrency or rate) and during outages.
     public private(set) var refusedForCapacity = 0
@@ -100,22 +98,12 @@ public final class RemoteEndpoint: SubscriptionEndpoint, TimerTarget {
     }
 
     func answer(_ attempt: DeliveryAttempt, _ outcome: DeliveryOutcome, at instant: Instant, holdsSlot: Bool) {
-        let entry = PendingAnswer(ticket: attempt.ticket, attempt: attempt, holdsSlot: holdsSlot, outcome: outcome)
-        let row: Int
-        if let free = freeAnswers.popLast() {
-            answers[free] = entry
-            row = free
-        } else {
-            answers.append(entry)
-            row = answers.count - 1
-        }
+        let row = answers.insert(PendingAnswer(ticket: attempt.ticket, holdsSlot: holdsSlot, outcome: outcome))
         scheduler.schedule(at: instant, target: self, code: 0, payload: row)
     }
 
     public func timerFired(code: Int, payload: Int) {
-        let entry = answers[payload]!
-        answers[payload] = nil
-        freeAnswers.append(payload)
+        let entry = answers.remove(payload)
         if entry.holdsSlot { inFlight -= 1 }
         topic?.completeDelivery(entry.ticket, outcome: entry.outcome)
     }
@@ -136,8 +124,7 @@ public final class QueueSubscriber: SubscriptionEndpoint, TimerTarget {
     /// Not reference-counted: the world that owns the endpoint observes it.
     unowned(unsafe) let observer: WorkloadObserver
     weak var topic: Topic?
-    var attempts: [DeliveryAttempt?] = []
-    var freeAttempts: [Int] = []
+    var attempts = RowTable<DeliveryAttempt>()
 
     public init(queue: Queue, queueIndex: Int, topicIndex: Int, latency: Distribution, scheduler: Scheduler,
                 stream: RandomStream, observer: WorkloadObserver) {
@@ -152,22 +139,13 @@ public final class QueueSubscriber: SubscriptionEndpoint, TimerTarget {
 
     public func deliver(_ attempt: DeliveryAttempt, for topic: Topic) {
         self.topic = topic
-        let row: Int
-        if let free = freeAttempts.popLast() {
-            attempts[free] = attempt
-            row = free
-        } else {
-            attempts.append(attempt)
-            row = attempts.count - 1
-        }
+        let row = attempts.insert(attempt)
         let delay = Span(seconds: latency.sample(stream, truncatedAtZero: true))
         scheduler.schedule(at: scheduler.now + delay, target: self, code: 0, payload: row)
     }
 
     public func timerFired(code: Int, payload: Int) {
-        let attempt = attempts[payload]!
-        attempts[payload] = nil
-        freeAttempts.append(payload)
+        let attempt = attempts.remove(payload)
         let now = scheduler.now
         let result = queue.authorize(Topic.servicePrincipal, .sendMessage).map(SendMessageResult.rejected)
             ?? queue.sendMessage(attempt.request)

@@ -141,7 +141,7 @@ extension Topic {
                                                          messageGroupId: delivery.payload.messageGroupId,
                                                          publishedAt: delivery.publishedAt, attempts: delivery.attempts, at: now))
         case .serverError(let reason):
-            let draw = randomness?.uniform() ?? 0.5
+            let draw = (subscriptions[index].randomness ?? randomness)?.uniform() ?? 0.5
             if let delay = subscriptions[index].retryPolicy.jitteredDelay(beforeRetry: delivery.attempts, uniform: draw) {
                 attempt(slot, notBefore: now + delay)
             } else {

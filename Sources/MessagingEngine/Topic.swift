@@ -27,7 +27,8 @@ public final class Topic: TimerTarget {
     public unowned(unsafe) var observer: TopicObserver?
     /// Who may publish and subscribe; nil lets everyone.
     public var accessControl: TopicAccessControl?
-    /// Draws for retry jitter; without one, retries wait their nominal delays.
+    /// Draws for the retry jitter of subscriptions that have no stream of their own; without
+    /// either, retries wait their nominal delays.
     public var randomness: EngineRandomness?
 
     let clock: Clock
@@ -83,10 +84,12 @@ public final class Topic: TimerTarget {
     // MARK: Subscriptions
 
     /// Subscribes an endpoint. `targetQueue` is the queue an sqs subscription delivers to (its type
-    /// must suit the topic); `deadLetterQueue` receives what the subscription cannot deliver.
-    /// Returns the subscription's index, or why it was refused.
+    /// must suit the topic); `deadLetterQueue` receives what the subscription cannot deliver;
+    /// `randomness` draws its retry jitter (a stream per subscription keeps one subscription's
+    /// retries from shifting another's). Returns the subscription's index, or why it was refused.
     public func subscribe(_ configuration: SubscriptionConfiguration, endpoint: SubscriptionEndpoint,
-                          targetQueue: Queue? = nil, deadLetterQueue: Queue? = nil) -> Result<Int, TopicError> {
+                          targetQueue: Queue? = nil, deadLetterQueue: Queue? = nil,
+                          randomness: EngineRandomness? = nil) -> Result<Int, TopicError> {
         if let problem = configuration.problems().first {
             return .failure(.invalidParameter("\(problem.attribute): \(problem.message)"))
         }
@@ -108,7 +111,8 @@ public final class Topic: TimerTarget {
         let retryPolicy = configuration.retryPolicy
         subscriptions.append(Subscription(configuration: configuration, endpoint: endpoint, retryPolicy: retryPolicy,
                                           deadLetterQueue: deadLetterQueue,
-                                          deliversToFifoQueue: targetQueue?.isFifo ?? (isFifo && configuration.protocolName == .sqs)))
+                                          deliversToFifoQueue: targetQueue?.isFifo ?? (isFifo && configuration.protocolName == .sqs),
+                                          randomness: randomness))
         if configuration.filterPolicy?.scope == .messageAttributes { filtersOnAttributes = true }
         return .success(subscriptions.count - 1)
     }
@@ -321,10 +325,12 @@ public struct Subscription {
     var throttleTimerArmed = false
     /// An sqs subscription whose queue is FIFO: it receives the message group and a deduplication ID.
     let deliversToFifoQueue: Bool
+    let randomness: EngineRandomness?
 
     init(configuration: SubscriptionConfiguration, endpoint: SubscriptionEndpoint, retryPolicy: DeliveryRetryPolicy,
-         deadLetterQueue: Queue?, deliversToFifoQueue: Bool) {
+         deadLetterQueue: Queue?, deliversToFifoQueue: Bool, randomness: EngineRandomness?) {
         self.deliversToFifoQueue = deliversToFifoQueue
+        self.randomness = randomness
         self.configuration = configuration
         self.endpoint = endpoint
         self.retryPolicy = retryPolicy

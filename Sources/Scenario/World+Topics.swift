@@ -12,7 +12,6 @@ extension World {
         topics = model.topics.enumerated().map { index, entry in
             let topic = Topic(configuration: entry.configuration, token: index, clock: scheduler, timers: scheduler)
             topic.observer = self
-            topic.randomness = streams("topic/\(entry.configuration.name)/retries")
             if let policy = entry.policy {
                 var evaluator = AccessEvaluator()
                 for (principal, identity) in model.security.identityPolicies { evaluator.attachIdentityPolicy(identity, to: principal) }
@@ -35,7 +34,8 @@ extension World {
                     endpoint = RemoteEndpoint(specification: subscription.endpoint, scheduler: scheduler, stream: streams(streamName))
                 }
                 switch topic.subscribe(subscription.configuration, endpoint: endpoint, targetQueue: subscription.queue.map { queues[$0] },
-                                       deadLetterQueue: subscription.deadLetterQueue.map { queues[$0] }) {
+                                       deadLetterQueue: subscription.deadLetterQueue.map { queues[$0] },
+                                       randomness: streams(streamName + "/retries")) {
                 case .success(let index): return index
                 case .failure: return nil
                 }

@@ -78,6 +78,12 @@ struct Run: ParsableCommand {
             let d = report.delivery
             note("delivery: \(d.sent) sent, \(d.deliveredOnce) delivered once, \(d.duplicated) duplicated, \(d.lost) lost, "
                  + "\(d.expired) expired, \(d.queued) still queued; \(d.violationTotal) violation(s)")
+            for topic in report.topics {
+                let s = topic.subscriptions
+                note("topic \(topic.name): \(topic.published) published, \(s.reduce(0) { $0 + $1.matched }) deliveries matched, "
+                     + "\(s.reduce(0) { $0 + $1.delivered }) delivered, \(s.reduce(0) { $0 + $1.deadLettered }) dead-lettered, "
+                     + "\(s.reduce(0) { $0 + $1.dropped }) dropped, \(s.reduce(0) { $0 + $1.pending }) pending")
+            }
         }
         if failOnViolation && report.delivery.violationTotal > 0 {
             throw CommandFailure(message: "\(report.delivery.violationTotal) delivery-guarantee violation(s); see \(outDirectory)/report.md",

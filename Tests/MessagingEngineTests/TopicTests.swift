@@ -246,6 +246,25 @@ extension PublishRequest {
         }
     }
 
+    @Test func eachSubscriptionDrawsItsJitterFromItsOwnStream() throws {
+        let world = TopicWorld()
+        world.topic.randomness = FixedDraw(0.5)
+        let early = ScriptedEndpoint(world.scheduler) { _ in .serverError("500") }
+        let late = ScriptedEndpoint(world.scheduler) { _ in .serverError("500") }
+        let shared = ScriptedEndpoint(world.scheduler) { _ in .serverError("500") }
+        _ = try world.topic.subscribe(SubscriptionConfiguration(name: "early", protocolName: .https, endpointName: "https://a"),
+                                      endpoint: early, randomness: FixedDraw(0)).get()
+        _ = try world.topic.subscribe(SubscriptionConfiguration(name: "late", protocolName: .https, endpointName: "https://b"),
+                                      endpoint: late, randomness: FixedDraw(0.75)).get()
+        try world.subscribe("shared", endpoint: shared)
+        world.publish()
+        world.run()
+        // HTTP/S default: 20 s apart, moved by 10% × (2u − 1): −2 s, +1 s, and the topic's 0.
+        #expect(early.attemptSeconds() == [0, 18, 36, 54])
+        #expect(late.attemptSeconds() == [0, 21, 42, 63])
+        #expect(shared.attemptSeconds() == [0, 20, 40, 60])
+    }
+
     @Test func maxReceivesPerSecondLetsThatManyAttemptsStartInAnySecondAndTheRestWaitInLine() throws {
         let world = TopicWorld()
         let endpoint = ScriptedEndpoint(world.scheduler)

@@ -13,10 +13,11 @@
 /// combinations (per alternative the product of its lists' lengths, summed over alternatives) are
 /// at most `combinationCountMax`.
 ///
-/// Semantics of presence: `exists: true` holds when the key has at least one matchable value
-/// (a Binary attribute, an empty String.Array or a body key holding only objects or empty arrays
-/// has none); `exists: false` holds when the attribute is absent or, in a body, when the path
-/// leads to no value.
+/// Semantics of presence (AWS, "Key matching"): `exists: true` holds when the key has at least one
+/// value that is neither null nor the empty string (a Binary attribute, an empty String.Array or
+/// a body key holding only objects or empty arrays has none); `exists: false` holds when the
+/// attribute is absent or, in a body, when the path leads to no value — but never for a message
+/// with no attributes at all, which AWS says a filter with `exists: false` does not match.
 public struct FilterPolicy: Sendable {
     public enum Scope: String, Sendable, CaseIterable {
         case messageAttributes = "MessageAttributes"
@@ -56,6 +57,11 @@ public struct FilterPolicy: Sendable {
     /// Whether a message with these attributes passes (scope `MessageAttributes`).
     public func matches(attributes: [String: FilterPolicyAttribute]) -> Bool {
         precondition(scope == .messageAttributes, "an attribute-scope policy is evaluated against attributes")
+        // With no attributes at all every key counts as present without a value: nothing matches,
+        // not even `exists: false`.
+        if attributes.isEmpty {
+            return alternatives.contains { $0.allSatisfy { $0.matches(values: [], present: true) } }
+        }
         for alternative in alternatives {
             var passes = true
             for matcher in alternative where !matcher.matches(attributes[matcher.path[0]]) {
@@ -112,7 +118,7 @@ struct FilterPolicyKeyMatcher: Sendable, Equatable {
     private func matches(single value: FilterPolicyValue) -> Bool {
         for condition in conditions {
             if case .exists(let wanted) = condition {
-                if wanted { return true }
+                if wanted && value.countsAsPresent { return true }
             } else if condition.matches(value) {
                 return true
             }
@@ -123,7 +129,7 @@ struct FilterPolicyKeyMatcher: Sendable, Equatable {
     func matches(values: [FilterPolicyValue], present: Bool) -> Bool {
         for condition in conditions {
             if case .exists(let wanted) = condition {
-                if wanted ? !values.isEmpty : !present { return true }
+                if wanted ? values.contains(where: \.countsAsPresent) : !present { return true }
             } else if values.contains(where: condition.matches) {
                 return true
             }

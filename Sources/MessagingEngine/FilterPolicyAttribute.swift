@@ -5,6 +5,15 @@ public enum FilterPolicyValue: Sendable, Equatable {
     case number(Double)
     case bool(Bool)
     case null
+
+    /// Whether `exists: true` counts the value: null and the empty string do not.
+    var countsAsPresent: Bool {
+        switch self {
+        case .null: false
+        case .string(let text): !text.isEmpty
+        default: true
+        }
+    }
 }
 
 /// One SNS message attribute as filter policies see it.

@@ -12,7 +12,9 @@ enum FilterPolicyReference {
     static func matches(_ policy: FilterPolicyJSON, attributes: [String: FilterPolicyAttribute]) -> Bool {
         evaluate(policy, path: []) { path in
             switch attributes[path[0]] {
-            case nil: ([], false)
+            // AWS: with no attributes at all even `exists: false` does not match; a key of an
+            // empty map counts as present with no value, which no condition accepts.
+            case nil: ([], attributes.isEmpty)
             case .binary: ([], true)
             case .string(let text): ([.string(text)], true)
             case .number(let number): ([.number(number)], true)
@@ -90,7 +92,7 @@ enum FilterPolicyReference {
             case ("suffix", .string(let text)): return strings(values).contains { $0.hasSuffix(text) }
             case ("equals-ignore-case", .string(let text)): return strings(values).contains { $0.lowercased() == text.lowercased() }
             case ("wildcard", .string(let text)): return strings(values).contains { wildcard(Array(text), Array($0)) }
-            case ("exists", .bool(let wanted)): return wanted ? !values.isEmpty : !present
+            case ("exists", .bool(let wanted)): return wanted ? values.contains { $0 != .null && $0 != .string("") } : !present
             case ("cidr", .string(let text)): return strings(values).contains { FilterPolicyCIDR(text)!.contains($0) }
             case ("numeric", .array(let terms)): return numbers(values).contains { numeric(terms, $0) }
             case ("anything-but", _): return anythingBut(operand, values: values)

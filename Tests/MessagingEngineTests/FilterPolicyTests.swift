@@ -206,11 +206,29 @@ import Testing
     @Test func existsTrueNeedsTheKeyAndExistsFalseMatchesAMissingKey() throws {
         #expect(try Self.passes(#"{"k": [{"exists": true}]}"#, string: "anything"))
         #expect(try !Self.passes(#"{"k": [{"exists": true}]}"#, [:]))
-        #expect(try Self.passes(#"{"k": [{"exists": false}]}"#, [:]))
         #expect(try Self.passes(#"{"k": [{"exists": false}]}"#, string: "x", key: "other"))
         #expect(try !Self.passes(#"{"k": [{"exists": false}]}"#, string: "x"))
         #expect(try Self.passes(#"{"k": [{"exists": false}]}"#, body: #"{"other": 1}"#))
         #expect(try !Self.passes(#"{"k": [{"exists": false}]}"#, body: #"{"k": 1}"#))
+    }
+
+    @Test func existsFalseDoesNotMatchAMessageWithNoAttributesAtAll() throws {
+        // AWS, Key matching: "exists": false only matches if at least one attribute is present.
+        #expect(try !Self.passes(#"{"k": [{"exists": false}]}"#, [:]))
+        #expect(try Self.passes(#"{"k": [{"exists": false}]}"#, ["other": .number(1)]))
+        #expect(try !Self.passes(#"{"k": [{"exists": false}, "x"]}"#, [:]), "no condition of the key matches an empty map")
+    }
+
+    @Test func existsTrueNeedsAValueThatIsNeitherNullNorEmpty() throws {
+        // AWS, Key matching: "The key must have a non-null and non-empty value."
+        let present = #"{"k": [{"exists": true}]}"#
+        #expect(try !Self.passes(present, body: #"{"k": null}"#))
+        #expect(try !Self.passes(present, body: #"{"k": ""}"#))
+        #expect(try Self.passes(present, body: #"{"k": ["", "v"]}"#), "an array needs one element that counts")
+        #expect(try Self.passes(present, body: #"{"k": 0}"#), "zero and false are values")
+        #expect(try Self.passes(present, body: #"{"k": false}"#))
+        #expect(try !Self.passes(present, string: ""))
+        #expect(try !Self.passes(#"{"k": [{"exists": false}]}"#, body: #"{"k": null}"#), "a null value is still a key that is there")
     }
 
     @Test func existsInABodyLooksAtTheLeafOfTheNestedPath() throws {

@@ -278,6 +278,9 @@ public struct SubscriptionObservations: Sendable {
     /// FIFO topics: deliveries that reached the subscription before an earlier message of their
     /// group (an independent check of the topic's ordering; 0 when it holds).
     public var outOfOrder = 0
+    /// Why the topic refused the Subscribe call (its policy does not allow the subscriber); nil
+    /// when the subscription exists. A refused subscription receives nothing.
+    public var subscribeRefusal: String?
 
     public init(name: String, protocolName: String, endpoint: String, rawMessageDelivery: Bool) {
         self.name = name

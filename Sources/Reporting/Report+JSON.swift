@@ -64,6 +64,7 @@ extension SubscriptionReport {
             ("deliveredBytes", .int(deliveredBytes)),
             ("billedDeliveries", .int(billedDeliveries)),
             ("outOfOrder", .int(outOfOrder)),
+            ("subscribeRefusal", subscribeRefusal.map(JSONValue.string) ?? .null),
             ("deliveryLatency", deliveryLatency.json),
         ])
     }

@@ -159,6 +159,9 @@ extension Report {
                     out += "| \(l.count > 0 ? Format.seconds(l.p50) : "–") | \(l.count > 0 ? Format.seconds(l.p99) : "–") |\n"
                 }
                 out += "\n"
+                for s in t.subscriptions {
+                    if let refusal = s.subscribeRefusal { out += "Subscription \(s.name) was refused and received nothing: \(refusal).\n\n" }
+                }
                 if t.type == "fifo" {
                     out += "Group order, checked per subscription (deliveries before an earlier message of their group): "
                     out += t.subscriptions.map { "\($0.name) \($0.outOfOrder)" }.joined(separator: ", ") + ".\n\n"

@@ -130,6 +130,8 @@ public struct SubscriptionReport: Sendable, Equatable {
     public var deliveryLatency: LatencySummary
     /// FIFO topics: deliveries that came before an earlier message of their group.
     public var outOfOrder: Int = 0
+    /// Why the topic refused to create the subscription; nil when it exists.
+    public var subscribeRefusal: String? = nil
 }
 
 /// How FIFO message groups kept their order, over all replications.

@@ -242,7 +242,7 @@ public enum ReportBuilder {
                 retries: total(\.retries), delivered: total(\.delivered), deadLettered: total(\.deadLettered),
                 dropped: total(\.dropped), pending: total(\.pendingAtEnd), deliveredBytes: total(\.deliveredBytes),
                 billedDeliveries: total(\.billedDeliveries), deliveryLatency: latencySummary(each.map(\.deliveryLatency)),
-                outOfOrder: total(\.outOfOrder))
+                outOfOrder: total(\.outOfOrder), subscribeRefusal: each[0].subscribeRefusal)
         }
         var report = TopicReport(
             name: first.name, type: first.type, publishRequests: total(\.publishRequests), published: total(\.messagesPublished),

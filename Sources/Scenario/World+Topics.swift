@@ -21,8 +21,10 @@ extension World {
             }
             return topic
         }
+        var refusals: [[String?]] = []
         subscriptionIndex = model.topics.enumerated().map { topicIndex, entry in
-            entry.subscriptions.map { subscription -> Int? in
+            refusals.append(Array(repeating: nil, count: entry.subscriptions.count))
+            return entry.subscriptions.enumerated().map { subscriptionIndex, subscription -> Int? in
                 let topic = topics[topicIndex]
                 let streamName = "topic/\(entry.configuration.name)/subscription/\(subscription.configuration.name)"
                 let endpoint: SubscriptionEndpoint
@@ -36,18 +38,25 @@ extension World {
                 switch topic.subscribe(subscription.configuration, endpoint: endpoint, targetQueue: subscription.queue.map { queues[$0] },
                                        deadLetterQueue: subscription.deadLetterQueue.map { queues[$0] },
                                        randomness: streams(streamName + "/retries")) {
-                case .success(let index): return index
-                case .failure: return nil
+                case .success(let index):
+                    return index
+                case .failure(let error):
+                    refusals[topicIndex][subscriptionIndex] = error.description
+                    return nil
                 }
             }
         }
         topicProducedAt = Array(repeating: [], count: topics.count)
         fifoArrivals = Array(repeating: [:], count: topics.count)
-        topicObservations = model.topics.map { entry in
+        topicObservations = model.topics.enumerated().map { topicIndex, entry in
             var observations = TopicObservations(name: entry.configuration.name, type: entry.configuration.typeName)
-            observations.subscriptions = entry.subscriptions.map {
-                SubscriptionObservations(name: $0.configuration.name, protocolName: $0.configuration.protocolName.rawValue,
-                                         endpoint: $0.configuration.endpointName, rawMessageDelivery: $0.configuration.rawMessageDelivery)
+            observations.subscriptions = entry.subscriptions.enumerated().map { subscriptionIndex, subscription in
+                var row = SubscriptionObservations(name: subscription.configuration.name,
+                                                   protocolName: subscription.configuration.protocolName.rawValue,
+                                                   endpoint: subscription.configuration.endpointName,
+                                                   rawMessageDelivery: subscription.configuration.rawMessageDelivery)
+                row.subscribeRefusal = refusals[topicIndex][subscriptionIndex]
+                return row
             }
             return observations
         }

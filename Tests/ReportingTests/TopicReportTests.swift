@@ -150,7 +150,7 @@ import Testing
         let hook = events?["subscriptions"]?["alerts-hook"]
         #expect(keys(hook) == ["protocol", "endpoint", "rawMessageDelivery", "matched", "filteredOut", "attempts", "retries",
                                "delivered", "deadLettered", "dropped", "pending", "deliveredBytes", "billedDeliveries",
-                               "outOfOrder", "deliveryLatency"])
+                               "outOfOrder", "subscribeRefusal", "deliveryLatency"])
         let expected: [(String, JSONValue)] = [
             ("protocol", .string("https")), ("endpoint", .string("https://hooks.example")), ("rawMessageDelivery", .bool(false)),
             ("matched", .int(60)), ("filteredOut", .int(300)), ("attempts", .int(70)), ("retries", .int(10)),

@@ -23,7 +23,10 @@ extension ScenarioBuilder {
         }
         func fifoOnly(_ key: String) -> Node? {
             guard let n = fields[key] else { return nil }
-            if !isFifo { reader.fail(n, fields.path(key), "\(key) applies to FIFO topics; '\(name)' is standard") }
+            if !isFifo {
+                reader.fail(n, fields.path(key), "\(key) applies to FIFO topics; '\(name)' is standard")
+                return nil
+            }
             return n
         }
         var scope = TopicConfiguration.FifoThroughputScope.topic

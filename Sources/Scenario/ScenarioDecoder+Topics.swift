@@ -23,7 +23,10 @@ extension ScenarioBuilder {
         }
         func fifoOnly(_ key: String) -> Node? {
             guard let n = fields[key] else { return nil }
-            if !isFifo { reader.fail(n, fields.path(key), "\(key) applies to FIFO topics; '\(name)' is standard") }
+            if !isFifo {
+                reader.fail(n, fields.path(key), "\(key) applies to FIFO topics; '\(name)' is standard")
+                return nil
+            }
             return n
         }
         var scope = TopicConfiguration.FifoThroughputScope.topic
@@ -137,7 +140,13 @@ extension ScenarioBuilder {
         if let n = fields["principal"] { configuration.principal = reader.string(n, fields.path("principal")) }
         for problem in configuration.problems() {
             let key = String(problem.attribute.prefix { $0 != "." })
-            reader.fail(fields[key] ?? node, fields.path(problem.attribute), problem.message)
+            // A delivery policy's problem names one of its fields: point at that field when it is written.
+            let field = problem.attribute.dropFirst(key.count + 1)
+            var place = fields[key]
+            if !field.isEmpty, case .mapping(let mapping)? = place, let value = mapping.first(where: { $0.key.string == String(field) })?.value {
+                place = value
+            }
+            reader.fail(place ?? node, fields.path(problem.attribute), problem.message)
         }
         var entry = ScenarioModel.SubscriptionEntry(configuration: configuration, queue: queue,
                                                     endpoint: EndpointSpecification(latency: EndpointSpecification.defaultLatency(protocolName)))

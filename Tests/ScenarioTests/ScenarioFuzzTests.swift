@@ -8,7 +8,8 @@ import Testing
 
     /// Mutations of the bundled scenarios: deleted, duplicated, replaced and inserted characters and lines.
     @Test func mutatedScenariosNeverCrashTheDecoder() throws {
-        let sources = try ["quickstart", "mm1", "mm3", "broken", "fifo-orders", "poison-messages", "burst-autoscaling"]
+        let sources = try ["quickstart", "mm1", "mm3", "broken", "fifo-orders", "poison-messages", "burst-autoscaling",
+                            "fanout-notifications", "fifo-fanout"]
             .map(bundledScenarioText) + [Self.securityScenario]
         let rng = RandomStream(seed: 20_261_127)
         var decoded = 0, rejected = 0

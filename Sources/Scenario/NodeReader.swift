@@ -171,7 +171,13 @@ final class NodeReader {
         do {
             return try Distribution.parse(text, kind: kind, empiricalLoader: loader)
         } catch {
-            failInside(node, path, offset: error.offset, error.message)
+            var message = error.message
+            // Inside `{ … }` on one line a comma ends the value: `{ value: uniform(1, 100) }` reaches
+            // the parser as `uniform(1`.
+            if message.hasPrefix("missing ')'"), !text.contains(")"), node.scalar?.style == .plain {
+                message += " (inside { … } on one line a comma ends the value; put the distribution on a line of its own or quote it)"
+            }
+            failInside(node, path, offset: error.offset, message)
             return nil
         }
     }

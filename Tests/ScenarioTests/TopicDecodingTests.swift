@@ -376,6 +376,15 @@ import Workloads
                   "missing; give the distribution of the number, e.g. value: uniform(1, 500)")
     }
 
+    @Test func aDistributionCutAtACommaInsideBracesSaysWhy() {
+        // `{ type: Number, value: uniform(1, 100) }` on one line: YAML ends the value at the comma.
+        let found = problems(Self.producer("messageAttributes:", "  amount: { type: Number, value: uniform(1, 100) }"))
+        let cut = found.first { $0.path == "producers[0].messageAttributes.amount.value" }
+        #expect(cut?.line == 19)
+        #expect(cut?.message.contains("missing ')' to close 'uniform('") == true)
+        #expect(cut?.message.contains("inside { … } on one line a comma ends the value") == true, "\(found.map(\.description))")
+    }
+
     @Test func attributeWeightsMustBePositive() {
         expectOne(Self.producer("messageAttributes:", "  eventType: { type: String, values: { a: 0, b: 1 } }"),
                   line: 19, path: "producers[0].messageAttributes.eventType.values.a", "a weight must be a positive number")

@@ -101,11 +101,13 @@ import Testing
     }
 
     @Test func validateAcceptsTheBundledScenarios() throws {
-        for name in ["quickstart", "mm1", "mm3", "burst-autoscaling"] {
+        for name in ["quickstart", "mm1", "mm3", "burst-autoscaling", "fifo-orders", "poison-messages", "fanout-notifications", "fifo-fanout"] {
             let result = try Self.run(["validate", "scenarios/\(name).yaml"])
             #expect(result.status == 0, "\(name): \(result.stderr)")
             #expect(result.stdout.hasPrefix("scenarios/\(name).yaml: valid — scenario '\(name)'"))
         }
+        let fanout = try Self.run(["validate", "scenarios/fanout-notifications.yaml"])
+        #expect(fanout.stdout.contains("3 queue(s), 1 topic(s) with 4 subscription(s), 1 producer(s)"))
     }
 
     @Test func validateRejectsTheBrokenScenarioWithPositionedErrors() throws {

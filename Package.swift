@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "StochasticTests", dependencies: ["Stochastic"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel", "TestSupport"]),
-        .testTarget(name: "MessagingEngineTests", dependencies: ["MessagingEngine", "SimKernel", "TestSupport"]),
+        .testTarget(name: "MessagingEngineTests", dependencies: ["MessagingEngine", "SimKernel", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Stochastic", "SimKernel", "MessagingEngine"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "MessagingEngine", "SimKernel"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Verification", "Stochastic", "MessagingEngine", "SimKernel"]),

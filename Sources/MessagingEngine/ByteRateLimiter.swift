@@ -7,7 +7,7 @@ import SimKernel
 /// reading of "20 MB per second", for the same reasons `TransactionRateLimiter` gives.
 ///
 /// Calls must come in non-decreasing time.
-struct ByteRateLimiter {
+struct ByteRateLimiter: Sendable {
     struct Admission {
         var at: Int64
         var bytes: Int
@@ -24,14 +24,21 @@ struct ByteRateLimiter {
         self.window = window
     }
 
+    /// Whether `bytes` more would fit in the window ending at `instant` (forgetting what has left it).
     /// - Complexity: amortised O(1).
-    mutating func tryAcquire(_ bytes: Int, at instant: Instant) -> Bool {
+    mutating func canAcquire(_ bytes: Int, at instant: Instant) -> Bool {
         let windowStart = instant.nanoseconds - window.nanoseconds
         while let first = admissions.first, first.at <= windowStart {
             bytesInWindow -= first.bytes
             admissions.removeFirst()
         }
-        guard bytesInWindow + bytes <= bytesMax else { return false }
+        return bytesInWindow + bytes <= bytesMax
+    }
+
+    /// Admits and records `bytes` at `instant`, or refuses them.
+    /// - Complexity: amortised O(1).
+    mutating func tryAcquire(_ bytes: Int, at instant: Instant) -> Bool {
+        guard canAcquire(bytes, at: instant) else { return false }
         admissions.append(Admission(at: instant.nanoseconds, bytes: bytes))
         bytesInWindow += bytes
         return true

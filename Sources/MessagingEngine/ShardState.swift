@@ -1,0 +1,57 @@
+import DequeModule
+import SimKernel
+
+/// One shard: its hash-key range, its lineage, its records and its limits.
+public struct ShardState: Sendable {
+    /// A record as a shard keeps it; its sequence number is its place in the deque.
+    struct StoredRecord: Sendable {
+        var partitionKey: String
+        var dataBytes: Int
+        var arrivedAt: Instant
+        var tag: UInt64
+    }
+
+    public let index: Int
+    public let startingHashKey: HashKey
+    public let endingHashKey: HashKey
+    /// The shard(s) this one was split or merged from.
+    public let parents: [Int]
+    public internal(set) var children: [Int] = []
+    /// When a split or merge closed the shard; nil while it takes writes.
+    public internal(set) var closedAt: Instant?
+
+    var records = Deque<StoredRecord>()
+    /// The sequence number of `records.first`; records before it have expired.
+    var firstNumber = 0
+    var writeRecords: TransactionRateLimiter
+    var writeBytes: ByteRateLimiter
+    var getRecordsCalls: TransactionRateLimiter
+    var iteratorCalls: TransactionRateLimiter
+    /// Reads share the shard's read rate as a debt: a call returning B bytes keeps the shard from
+    /// answering reads for B / rate (a 10 MiB read: 5 s at 2 MiB/s).
+    var readAvailableAt = Instant.zero
+
+    init(index: Int, range: ClosedRange<HashKey>, parents: [Int], configuration: StreamConfiguration) {
+        self.index = index
+        startingHashKey = range.lowerBound
+        endingHashKey = range.upperBound
+        self.parents = parents
+        writeRecords = TransactionRateLimiter(transactionsMax: configuration.shardWriteRecordsPerSecond)
+        writeBytes = ByteRateLimiter(bytesMax: configuration.shardWriteBytesPerSecond)
+        getRecordsCalls = TransactionRateLimiter(transactionsMax: configuration.shardGetRecordsPerSecond)
+        iteratorCalls = TransactionRateLimiter(transactionsMax: configuration.shardGetShardIteratorPerSecond)
+    }
+
+    public var isOpen: Bool { closedAt == nil }
+    /// The number the next record put to the shard will get.
+    public var nextNumber: Int { firstNumber + records.count }
+    /// Records the shard still holds.
+    public var storedCount: Int { records.count }
+    public var hashKeyRange: ClosedRange<HashKey> { startingHashKey...endingHashKey }
+
+    /// `shardId-000000000007`, as AWS names shards.
+    public static func shardId(_ index: Int) -> String {
+        let digits = String(index)
+        return "shardId-" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits
+    }
+}

@@ -52,7 +52,12 @@ public final class Stream {
 
     /// The MD5 of a partition key's UTF-8 bytes, read as an unsigned big-endian 128-bit integer.
     public static func hashKey(partitionKey: String) -> HashKey {
-        let digest = Insecure.MD5.hash(data: Array(partitionKey.utf8))
+        // Hashed in place when the string is contiguous UTF-8 (native strings are): no array per record.
+        let digest = partitionKey.utf8.withContiguousStorageIfAvailable { bytes in
+            var hasher = Insecure.MD5()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+            return hasher.finalize()
+        } ?? Insecure.MD5.hash(data: Array(partitionKey.utf8))
         return digest.withUnsafeBytes { bytes in
             bytes.reduce(HashKey(0)) { ($0 << 8) | HashKey($1) }
         }

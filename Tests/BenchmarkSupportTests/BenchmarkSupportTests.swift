@@ -46,6 +46,12 @@ import Testing
         fanOut.topic.checkInvariants()
     }
 
+    @Test func streamCycleReadsBackEveryRecordItPuts() {
+        let cycle = StreamCycle()
+        #expect(cycle.run(batches: 4) == StreamCycle.Result(recordsPut: 2_000, recordsRead: 2_000, stored: 2_000))
+        cycle.stream.checkInvariants()
+    }
+
     @Test func queueCycleDeletesEveryMessageItSends() {
         let cycle = QueueCycle()
         let result = cycle.run(messages: 1_000)

@@ -86,6 +86,17 @@ let benchmarks: @Sendable () -> Void = {
         setup: { TopicFanOut() })
 
     Benchmark(
+        "StreamPutRecords_GetRecords_4_shards",
+        configuration: .init(metrics: metrics, scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 100_000,
+                             thresholds: thresholds(metrics)),
+        closure: { benchmark, cycle in
+            // One inner iteration is one record put (in PutRecords of 500) and read back; issue 5's
+            // target is 300 ns.
+            blackHole(cycle.run(batches: max(1, benchmark.scaledIterations.count / StreamCycle.batchSize)))
+        },
+        setup: { StreamCycle() })
+
+    Benchmark(
         "FifoQueueCycle_10K_groups",
         configuration: .init(metrics: metrics, scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 100_000,
                              thresholds: thresholds(metrics)),

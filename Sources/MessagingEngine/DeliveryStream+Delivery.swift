@@ -87,11 +87,11 @@ extension DeliveryStream {
     ///
     /// AWS's documents disagree on when the retry duration starts (after the first failure, or
     /// with the first attempt) and on whether waiting for an answer counts. Sluice's reading:
-    /// retries may start while less than the retry duration has passed since the first attempt
-    /// failed; an attempt under way when it runs out is still answered, and if that answer is a
-    /// failure the object gives up. The waits between attempts double from `retryDelayInitial`
-    /// up to `retryDelayMax`, but never reach past the end of the duration: the last retry is
-    /// made at that end, so the whole duration is used (a duration of 0 allows no retry at all).
+    /// the duration starts when the first attempt's failure is answered. The waits between
+    /// attempts double from `retryDelayInitial` up to `retryDelayMax`, but never reach past the
+    /// end of the duration: the last retry starts exactly at that end, so the whole duration is
+    /// used (a duration of 0 allows no retry at all). An attempt under way when the duration ends
+    /// is still answered: delivered if it succeeds, given up if it fails.
     /// Giving up sends the object to the backup location, which is taken to accept it at once
     /// (Firehose's pause when the backup fails too is not modelled).
     ///

@@ -27,6 +27,11 @@ public final class Stream {
     public internal(set) var counters = StreamCounters()
     /// Instants of the UpdateShardCount calls of the last 24 hours.
     var shardCountUpdates: [Instant] = []
+    /// Hash keys of recently put partition keys. Workloads repeat their keys (users, devices,
+    /// sessions) and MD5 was most of a put's cost; the cache is emptied when it holds
+    /// `hashKeyCacheCapacity` keys, so memory stays bounded whatever the keys.
+    var hashKeyCache: [String: HashKey] = [:]
+    static let hashKeyCacheCapacity = 1 << 16
 
     public init(configuration: StreamConfiguration, token: Int, clock: Clock) {
         precondition(configuration.problems().isEmpty, "invalid stream configuration: \(configuration.problems())")
@@ -61,6 +66,14 @@ public final class Stream {
         return digest.withUnsafeBytes { bytes in
             bytes.reduce(HashKey(0)) { ($0 << 8) | HashKey($1) }
         }
+    }
+
+    func cachedHashKey(_ partitionKey: String) -> HashKey {
+        if let known = hashKeyCache[partitionKey] { return known }
+        if hashKeyCache.count >= Self.hashKeyCacheCapacity { hashKeyCache.removeAll(keepingCapacity: true) }
+        let key = Self.hashKey(partitionKey: partitionKey)
+        hashKeyCache[partitionKey] = key
+        return key
     }
 
     @discardableResult
@@ -115,7 +128,9 @@ public final class Stream {
     }
 
     func validate(_ request: PutRecordRequest) -> StreamError? {
-        let keyLength = request.partitionKey.unicodeScalars.count
+        // Up to 256 UTF-8 bytes cannot be more than 256 characters: count characters only above that.
+        let bytes = request.partitionKey.utf8.count
+        let keyLength = bytes <= StreamConfiguration.partitionKeyLengthMax ? bytes : request.partitionKey.unicodeScalars.count
         if keyLength < 1 || keyLength > StreamConfiguration.partitionKeyLengthMax {
             return .invalidArgument("a partition key is 1 to 256 characters, not \(keyLength)")
         }
@@ -127,7 +142,7 @@ public final class Stream {
 
     func put(_ request: PutRecordRequest) -> PutRecordResult {
         let now = clock.now
-        let shard = openShard(for: request.explicitHashKey ?? Self.hashKey(partitionKey: request.partitionKey))
+        let shard = openShard(for: request.explicitHashKey ?? cachedHashKey(request.partitionKey))
         trim(shard, at: now)
         let size = request.sizeBytes
         // Both windows must have room before either takes the record: a refused record uses none.

@@ -49,6 +49,9 @@ import Testing
     @Test func streamCycleReadsBackEveryRecordItPuts() {
         let cycle = StreamCycle()
         #expect(cycle.run(batches: 4) == StreamCycle.Result(recordsPut: 2_000, recordsRead: 2_000, stored: 2_000))
+        // 24 hours are 360 batches of 4 minutes: from then on a batch's records replace the oldest.
+        #expect(cycle.run(batches: 400) == StreamCycle.Result(recordsPut: 202_000, recordsRead: 202_000, stored: 180_000))
+        #expect(cycle.stream.counters.recordsExpired == 22_000)
         cycle.stream.checkInvariants()
     }
 

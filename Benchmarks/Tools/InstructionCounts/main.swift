@@ -11,8 +11,10 @@ import Foundation
 //   instruction-counts fifo <groups> <messages>
 //   instruction-counts mm1 <messages>
 //   instruction-counts filter <evaluations>
+//   instruction-counts fanout <publishes>
+//   instruction-counts stream <batches of 500 records>
 
-let usage = "usage: instruction-counts hold <pending> <holds> | queue <messages> | fifo <groups> <messages> | mm1 <messages> | filter <evaluations>"
+let usage = "usage: instruction-counts hold <pending> <holds> | queue <messages> | fifo <groups> <messages> | mm1 <messages> | filter <evaluations> | fanout <publishes> | stream <batches>"
 let arguments = Array(CommandLine.arguments.dropFirst())
 func count(_ index: Int) -> Int {
     guard index < arguments.count, let value = Int(arguments[index]), value >= 0 else {
@@ -40,6 +42,12 @@ case "mm1":
 case "filter":
     let result = FilterPolicyEvaluation().run(evaluations: count(1))
     print("evaluations \(result.evaluations) matched \(result.matched)")
+case "fanout":
+    let result = TopicFanOut().run(publishes: count(1))
+    print("published \(result.published) delivered \(result.delivered)")
+case "stream":
+    let result = StreamCycle().run(batches: count(1))
+    print("put \(result.recordsPut) read \(result.recordsRead)")
 default:
     print(usage)
     exit(2)

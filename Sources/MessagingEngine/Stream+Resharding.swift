@@ -54,6 +54,12 @@ extension Stream {
         }
         guard target != current else { return .failure(.invalidArgument("the stream already has \(current) open shards")) }
         shardCountUpdates.append(now)
+        return .success(reshardUniformly(to: target))
+    }
+
+    /// Closes every open shard and opens `target` shards splitting the key space evenly, each the
+    /// child of the old shards whose ranges overlap it. Returns the new shards.
+    func reshardUniformly(to target: Int) -> [Int] {
         let old = openShards
         for shard in old { close(shard) }
         var created: [Int] = []
@@ -63,7 +69,7 @@ extension Stream {
             for parent in parents { shards[parent].children.append(child) }
             created.append(child)
         }
-        return .success(created)
+        return created
     }
 
     func close(_ shard: Int) {

@@ -17,10 +17,12 @@ import SimKernel
 ///
 /// Retention is applied lazily: a shard drops its expired records whenever it is written or read,
 /// which no caller can tell from an exact expiry.
-public final class Stream {
+public final class Stream: TimerTarget {
     public let configuration: StreamConfiguration
     public let token: Int
     let clock: Clock
+    /// Wakes an on-demand stream when it is due to add shards; unused by a provisioned stream.
+    let timers: TimerScheduling?
     public internal(set) var shards: [ShardState] = []
     /// Indices of the open shards, in hash-key order; their ranges tile the whole key space.
     public internal(set) var openShards: [Int] = []
@@ -33,11 +35,16 @@ public final class Stream {
     var hashKeyCache: [String: HashKey] = [:]
     static let hashKeyCacheCapacity = 1 << 16
 
-    public init(configuration: StreamConfiguration, token: Int, clock: Clock) {
+    /// The stream's write rate, second by second, for an on-demand stream's peak.
+    var onDemand = OnDemandCapacity()
+
+    public init(configuration: StreamConfiguration, token: Int, clock: Clock, timers: TimerScheduling? = nil) {
         precondition(configuration.problems().isEmpty, "invalid stream configuration: \(configuration.problems())")
+        precondition(configuration.capacityMode == .provisioned || timers != nil, "an on-demand stream needs timers to scale")
         self.configuration = configuration
         self.token = token
         self.clock = clock
+        self.timers = timers
         for range in Self.evenRanges(configuration.shardCount) { addShard(range: range, parents: []) }
     }
 
@@ -158,6 +165,7 @@ public final class Stream {
                                                              arrivedAt: now, tag: request.tag))
         counters.recordsPut += 1
         counters.bytesPut += size
+        if configuration.capacityMode == .onDemand { recordWrite(bytes: size, at: now) }
         counters.putPayloadUnits += max(1, (size + StreamConfiguration.putPayloadUnitBytes - 1) / StreamConfiguration.putPayloadUnitBytes)
         return .put(SequenceNumber(shard: shard, number: number))
     }

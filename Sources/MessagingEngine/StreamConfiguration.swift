@@ -2,9 +2,23 @@ import SimKernel
 
 /// A Kinesis data stream's settings (SEMANTICS.md, Stream — Kinesis Data Streams).
 public struct StreamConfiguration: Sendable {
+    /// Provisioned: the shards the scenario sets. On-demand: the stream adds shards itself.
+    public enum CapacityMode: String, Sendable, CaseIterable {
+        case provisioned = "PROVISIONED"
+        case onDemand = "ON_DEMAND"
+    }
+
     public var name: String
-    /// Shards at creation; the hash-key space is split evenly among them.
+    /// Shards at creation; the hash-key space is split evenly among them. An on-demand stream
+    /// starts with 4 (4 MiB/s of writes, 8 MiB/s of reads).
     public var shardCount: Int
+    public var capacityMode: CapacityMode = .provisioned
+    /// On-demand: how long the stream takes to add shards once its peak calls for them. AWS says
+    /// a stream absorbs twice its previous peak and may throttle a larger burst "within 15
+    /// minutes"; 15 minutes is the assumption.
+    public var onDemandScalingDelay: Span = .seconds(900)
+    /// On-demand: the window over which the peak write rate is remembered.
+    public var onDemandPeakWindow: Span = .seconds(30 * 24 * 3600)
     public var retention: Span = .seconds(24 * 3600)
     /// The largest data blob a record may carry: 1 MiB, or up to 10 MiB for a stream that opts in.
     public var recordBytesMax = 1_048_576
@@ -27,6 +41,7 @@ public struct StreamConfiguration: Sendable {
     public static let shardCountMax = 10_000
     /// A PUT payload unit, the 25 KB (25,600 bytes) chunk a record's size is billed in.
     public static let putPayloadUnitBytes = 25_600
+    public static let onDemandInitialShardCount = 4
 
     public init(name: String, shardCount: Int) {
         self.name = name
@@ -40,6 +55,10 @@ public struct StreamConfiguration: Sendable {
             && name.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_.".unicodeScalars.contains($0) }
         if !validName { found.append(("name", "a stream name is 1 to 128 letters, digits, hyphens, underscores and periods")) }
         if !(1...Self.shardCountMax).contains(shardCount) { found.append(("shardCount", "must be between 1 and 10000")) }
+        if capacityMode == .onDemand && shardCount != Self.onDemandInitialShardCount {
+            found.append(("shardCount", "an on-demand stream starts with 4 shards and adds its own"))
+        }
+        if onDemandScalingDelay < .zero { found.append(("onDemandScalingDelay", "must not be negative")) }
         if !Self.retentionRange.contains(retention) { found.append(("retention", "must be between 24h and 365d")) }
         if !Self.recordBytesMaxRange.contains(recordBytesMax) { found.append(("recordBytesMax", "must be between 1MiB and 10MiB")) }
         for (attribute, value) in [("shardWriteRecordsPerSecond", shardWriteRecordsPerSecond), ("shardWriteBytesPerSecond", shardWriteBytesPerSecond),

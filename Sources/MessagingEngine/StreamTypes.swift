@@ -152,4 +152,6 @@ public struct StreamCounters: Sendable, Equatable {
     public var recordsExpired = 0
     /// PUT payload units: each record's size rounded up to 25 KB.
     public var putPayloadUnits = 0
+    /// Times an on-demand stream added shards.
+    public var onDemandScalings = 0
 }

@@ -11,7 +11,7 @@ final class StreamWorld {
     init(shards: Int = 1, _ configure: (inout StreamConfiguration) -> Void = { _ in }) {
         var configuration = StreamConfiguration(name: "clicks", shardCount: shards)
         configure(&configuration)
-        stream = Stream(configuration: configuration, token: 0, clock: scheduler)
+        stream = Stream(configuration: configuration, token: 0, clock: scheduler, timers: scheduler)
     }
 
     func advance(to seconds: Double) {
@@ -284,6 +284,48 @@ func hashKeyRangeWidth(_ n: Int) -> HashKey? {
         longer.put("kept")
         longer.advance(to: 24 * 3_600)
         #expect(longer.read(try longer.iterator())?.records.count == 1)
+    }
+
+    // MARK: On-demand capacity
+
+    /// Puts `perShard` records of 256 KiB (with the 1-byte key) into each of the stream's open
+    /// shards at the current instant; returns how many were refused.
+    func burst(_ world: StreamWorld, perShard: Int) -> Int {
+        var refused = 0
+        for shard in world.stream.openShards {
+            for _ in 0..<perShard {
+                let request = PutRecordRequest(partitionKey: "k", explicitHashKey: world.stream.shards[shard].startingHashKey, dataBytes: 262_143)
+                if case .rejected(.provisionedThroughputExceeded) = world.stream.putRecord(request) { refused += 1 }
+            }
+        }
+        return refused
+    }
+
+    @Test func anOnDemandStreamGrowsToTwiceItsPeakWhenTheScalingDelayHasPassed() {
+        let world = StreamWorld(shards: 4) { $0.capacityMode = .onDemand }
+        #expect(burst(world, perShard: 3) == 0)  // 3 MiB in one second, 0.75 MiB a shard
+        world.advance(to: 899)
+        #expect(world.stream.openShards.count == 4)
+        world.advance(to: 900)
+        world.stream.checkInvariants()
+        #expect(world.stream.openShards.count == 6, "twice the 3 MiB peak needs 6 shards of 1 MiB")
+        #expect(world.stream.counters.onDemandScalings == 1)
+    }
+
+    @Test func aBurstOverWhatTheOnDemandStreamHasIsThrottledUntilItHasScaled() {
+        let world = StreamWorld(shards: 4) { $0.capacityMode = .onDemand }
+        // 8 MiB in one second: each shard takes its 1 MiB (4 records) and refuses the rest.
+        #expect(burst(world, perShard: 8) == 16)
+        world.advance(to: 900)
+        #expect(world.stream.openShards.count == 8, "twice the 4 MiB it took")
+        world.advance(to: 901)
+        #expect(burst(world, perShard: 4) == 0, "the same 8 MiB now fits")
+    }
+
+    @Test func anOnDemandStreamStartsWithFourShards() {
+        var configuration = StreamConfiguration(name: "s", shardCount: 2)
+        configuration.capacityMode = .onDemand
+        #expect(configuration.problems().map(\.attribute) == ["shardCount"])
     }
 
     // MARK: Resharding

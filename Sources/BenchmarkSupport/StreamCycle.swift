@@ -27,13 +27,13 @@ public final class StreamCycle {
 
     public static let batchSize = 500
     public let scheduler = Scheduler()
-    public let stream: Stream
+    public let stream: DataStream
     let batch: [PutRecordRequest]
     var iterators: [ShardIterator]
 
     public init(shards: Int = 4) {
         let configuration = StreamConfiguration(name: "benchmark", shardCount: shards)
-        let stream = Stream(configuration: configuration, token: 0, clock: scheduler)
+        let stream = DataStream(configuration: configuration, token: 0, clock: scheduler)
         self.stream = stream
         batch = (0..<Self.batchSize).map { PutRecordRequest(partitionKey: "user-\($0 * 2 % 1_000)", dataBytes: 200, tag: UInt64($0)) }
         iterators = (0..<shards).map { shard in

@@ -24,7 +24,7 @@ import TestSupport
             configuration.shardGetRecordsPerSecond = 1_000_000
             configuration.shardReadBytesPerSecond = 1 << 40
             configuration.shardGetShardIteratorPerSecond = 1_000_000
-            let stream = Stream(configuration: configuration, token: 0, clock: scheduler)
+            let stream = DataStream(configuration: configuration, token: 0, clock: scheduler)
             var logs = Logs()
             let keys = (0..<rng.int(1...40)).map { "key-\($0)" }
             var tag: UInt64 = 0
@@ -69,7 +69,7 @@ import TestSupport
 
     /// Reads every shard to its end, a shard only after all its parents are done (as a KCL worker
     /// does), and returns what each key received in reading order.
-    func readEverything(_ stream: Stream, scheduler: Scheduler, after: Int64) throws -> [String: [UInt64]] {
+    func readEverything(_ stream: DataStream, scheduler: Scheduler, after: Int64) throws -> [String: [UInt64]] {
         var received: [String: [UInt64]] = [:]
         var done = Set<Int>()
         var now = after

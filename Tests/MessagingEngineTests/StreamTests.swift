@@ -6,12 +6,12 @@ import Testing
 /// A stream on a kernel whose clock the tests move.
 final class StreamWorld {
     let scheduler = Scheduler()
-    let stream: Stream
+    let stream: DataStream
 
     init(shards: Int = 1, _ configure: (inout StreamConfiguration) -> Void = { _ in }) {
         var configuration = StreamConfiguration(name: "clicks", shardCount: shards)
         configure(&configuration)
-        stream = Stream(configuration: configuration, token: 0, clock: scheduler, timers: scheduler)
+        stream = DataStream(configuration: configuration, token: 0, clock: scheduler, timers: scheduler)
     }
 
     func advance(to seconds: Double) {
@@ -63,13 +63,13 @@ func hashKeyRangeWidth(_ n: Int) -> HashKey? {
 
     @Test func theHashKeyIsTheMD5OfThePartitionKeyReadBigEndian() {
         // RFC 1321's test vectors.
-        #expect(Stream.hashKey(partitionKey: "abc") == 0x9001_5098_3cd2_4fb0_d696_3f7d_28e1_7f72)
-        #expect(Stream.hashKey(partitionKey: "message digest") == 0xf96b_697d_7cb7_938d_525a_2f31_aaf1_61d0)
+        #expect(DataStream.hashKey(partitionKey: "abc") == 0x9001_5098_3cd2_4fb0_d696_3f7d_28e1_7f72)
+        #expect(DataStream.hashKey(partitionKey: "message digest") == 0xf96b_697d_7cb7_938d_525a_2f31_aaf1_61d0)
     }
 
     @Test func aNewStreamSplitsTheKeySpaceEvenlyAndTheLastShardEndsAtTheTop() {
         for n in [1, 2, 3, 4, 7, 64, 10_000] {
-            let ranges = Stream.evenRanges(n)
+            let ranges = DataStream.evenRanges(n)
             #expect(ranges.count == n)
             #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == HashKey.max)
             if let width = hashKeyRangeWidth(n) {
@@ -79,8 +79,8 @@ func hashKeyRangeWidth(_ n: Int) -> HashKey? {
             }
         }
         // 2^128 / 4 = 2^126 exactly; 2^128 / 3 leaves 1, which the last shard takes.
-        #expect(Stream.evenRanges(4)[1] == (HashKey(1) << 126)...((HashKey(1) << 127) - 1))
-        #expect(Stream.evenRanges(3)[2].upperBound - Stream.evenRanges(3)[2].lowerBound == HashKey.max / 3)
+        #expect(DataStream.evenRanges(4)[1] == (HashKey(1) << 126)...((HashKey(1) << 127) - 1))
+        #expect(DataStream.evenRanges(3)[2].upperBound - DataStream.evenRanges(3)[2].lowerBound == HashKey.max / 3)
     }
 
     @Test(arguments: [1, 3, 4, 7, 64])
@@ -103,7 +103,7 @@ func hashKeyRangeWidth(_ n: Int) -> HashKey? {
         let world = StreamWorld(shards: 7)
         #expect(world.put("anything", explicit: 0)?.shard == 0)
         #expect(world.put("anything", explicit: HashKey.max)?.shard == 6)
-        let boundary = Stream.evenRanges(7)[3].lowerBound
+        let boundary = DataStream.evenRanges(7)[3].lowerBound
         #expect(world.put("anything", explicit: boundary)?.shard == 3)
         #expect(world.put("anything", explicit: boundary - 1)?.shard == 2)
     }
@@ -357,7 +357,7 @@ func hashKeyRangeWidth(_ n: Int) -> HashKey? {
         let child = try world.stream.mergeShards(2, 1).get()
         world.stream.checkInvariants()
         #expect(world.stream.shards[child].parents == [1, 2])
-        #expect(world.stream.shards[child].hashKeyRange == Stream.evenRanges(3)[1].lowerBound...HashKey.max)
+        #expect(world.stream.shards[child].hashKeyRange == DataStream.evenRanges(3)[1].lowerBound...HashKey.max)
         guard case .failure(.resourceInUse) = world.stream.mergeShards(0, 1) else { Issue.record("a closed shard merged"); return }
     }
 

@@ -1,6 +1,6 @@
 import SimKernel
 
-extension Stream {
+extension DataStream {
     /// SplitShard: closes an open shard and gives its range to two children, the second starting
     /// at `newStartingHashKey`. The parent stays readable until its records expire; its readers
     /// reach SHARD_END and are told the children. Returns the children's indices.

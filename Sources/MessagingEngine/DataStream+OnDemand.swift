@@ -24,7 +24,7 @@ struct OnDemandCapacity: Sendable {
     }
 }
 
-extension Stream {
+extension DataStream {
     /// Adds a write to the current second; a new second first files the one before into the peaks.
     func recordWrite(bytes: Int, at now: Instant) {
         let second = now.nanoseconds / 1_000_000_000

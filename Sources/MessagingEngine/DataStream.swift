@@ -17,7 +17,7 @@ import SimKernel
 ///
 /// Retention is applied lazily: a shard drops its expired records whenever it is written or read,
 /// which no caller can tell from an exact expiry.
-public final class Stream: TimerTarget {
+public final class DataStream: TimerTarget {
     public let configuration: StreamConfiguration
     public let token: Int
     let clock: Clock

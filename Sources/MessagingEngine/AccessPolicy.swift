@@ -53,6 +53,7 @@ public struct AccessPolicy: Sendable, Equatable {
          SQSAction.batchOperations.map { ($0.operation, $0.authorizedBy.rawValue) }),
         (SNSAction.servicePrefix, SNSAction.allCases.map(\.rawValue),
          SNSAction.batchOperations.map { ($0.operation, $0.authorizedBy.rawValue) }),
+        (KinesisAction.servicePrefix, KinesisAction.allCases.map(\.rawValue), []),
     ]
 
     /// Problems with the policy as a policy of `kind`, each naming the statement and field and

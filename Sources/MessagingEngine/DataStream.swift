@@ -27,6 +27,8 @@ public final class DataStream: TimerTarget {
     /// Indices of the open shards, in hash-key order; their ranges tile the whole key space.
     public internal(set) var openShards: [Int] = []
     public internal(set) var counters = StreamCounters()
+    /// Who may call the stream; nil lets everyone.
+    public var accessControl: StreamAccessControl?
     /// Instants of the UpdateShardCount calls of the last 24 hours.
     var shardCountUpdates: [Instant] = []
     /// Hash keys of recently put partition keys. Workloads repeat their keys (users, devices,

@@ -107,6 +107,7 @@ public enum StreamError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Too many GetShardIterator calls, or a resharding operation over its limits.
     case limitExceeded(String)
     case resourceInUse(String)
+    case accessDenied(String)
 
     public var isRetryable: Bool {
         switch self {
@@ -123,13 +124,14 @@ public enum StreamError: Error, Sendable, Equatable, CustomStringConvertible {
         case .resourceNotFound: "ResourceNotFoundException"
         case .limitExceeded: "LimitExceededException"
         case .resourceInUse: "ResourceInUseException"
+        case .accessDenied: "AccessDeniedException"
         }
     }
 
     public var description: String {
         switch self {
         case .provisionedThroughputExceeded(let why), .expiredIterator(let why), .invalidArgument(let why),
-             .resourceNotFound(let why), .limitExceeded(let why), .resourceInUse(let why):
+             .resourceNotFound(let why), .limitExceeded(let why), .resourceInUse(let why), .accessDenied(let why):
             "\(code): \(why)"
         }
     }

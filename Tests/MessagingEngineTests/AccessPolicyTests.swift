@@ -179,9 +179,9 @@ private func deny(_ actions: [String], on resources: [String] = [orders], for pr
     }
 
     @Test func anUnknownServicePrefixOrAMissingPrefixIsReported() {
-        let problems = AccessPolicy([allow(["kinesis:PutRecord", "SendMessage"])]).problems(as: .identity)
+        let problems = AccessPolicy([allow(["kinesis-video:PutMedia", "SendMessage"])]).problems(as: .identity)
         #expect(problems.map(\.description) == [
-            "statement 0, actions[0]: unknown service prefix \"kinesis\"; known: sqs, sns",
+            "statement 0, actions[0]: unknown service prefix \"kinesis-video\"; known: sqs, sns, kinesis",
             "statement 0, actions[1]: \"SendMessage\" is not of the form service:Action, such as sqs:SendMessage, or \"*\"",
         ])
     }

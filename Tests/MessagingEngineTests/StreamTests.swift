@@ -286,6 +286,25 @@ func hashKeyRangeWidth(_ n: Int) -> HashKey? {
         #expect(longer.read(try longer.iterator())?.records.count == 1)
     }
 
+    // MARK: Access
+
+    @Test func aStreamPolicyDecidesWhoMayPutAndReadAndCountsDenials() {
+        let world = StreamWorld()
+        let arn = StreamAccessControl.arn(ofStream: "clicks")
+        var evaluator = AccessEvaluator()
+        evaluator.setResourcePolicy(AccessPolicy([
+            PolicyStatement(effect: .allow, principals: ["arn:aws:iam::123456789012:role/web"], actions: ["kinesis:PutRecord*"], resources: [arn]),
+        ]), for: arn)
+        world.stream.accessControl = StreamAccessControl(evaluator: evaluator, resource: arn)
+        #expect(world.stream.authorize("arn:aws:iam::123456789012:role/web", .putRecords) == nil)
+        guard case .accessDenied(let why) = world.stream.authorize("arn:aws:iam::123456789012:role/web", .getRecords) else {
+            Issue.record("a writer may read"); return
+        }
+        #expect(why.contains("kinesis:GetRecords"))
+        #expect(world.stream.authorize("arn:aws:iam::123456789012:role/other", .putRecord) != nil)
+        #expect(world.stream.accessControl!.denied.total.total == 2)
+    }
+
     // MARK: On-demand capacity
 
     /// Puts `perShard` records of 256 KiB (with the 1-byte key) into each of the stream's open

@@ -112,8 +112,9 @@ struct KeyWindows {
 
     /// Stagger: a record before the end of the key's last fired window joins the fired window
     /// containing it, if that one is still live; otherwise it is late. A record at or after it
-    /// joins the pending chain; it is late only if it would open the chain's first window and that
-    /// window would already be past the lateness.
+    /// joins the pending chain unless its own window [t, t + size) is already past the lateness.
+    /// That can only happen when it would open the chain's first window: a record at or after the
+    /// first pending start s has t + size ≥ s + size, and that window has not yet fired.
     private mutating func assignStagger(_ record: AnalyticsRecord, size: Span, watermark: Instant,
                                         allowedLateness: Span) -> Bool {
         let t = record.eventTime
@@ -123,8 +124,7 @@ struct KeyWindows {
             panes[index].add(record.value)
             return true
         }
-        let opensFirstWindow = pending.first.map { t < $0.at } ?? true
-        if opensFirstWindow && t + size + allowedLateness <= watermark { return false }
+        if t + size + allowedLateness <= watermark { return false }
         pending.insert(PendingValue(at: t, value: record.value), at: pending.partitioningIndex { $0.at > t })
         return true
     }

@@ -39,8 +39,8 @@ import SimKernel
 /// window joins the fired window that contains it while that window is within the lateness, and
 /// is late otherwise — even when it falls in a gap between fired windows, because opening a window
 /// there could reach into the next fired one. A record at or after that end joins the key's
-/// pending chain, which may move the start of the first pending window (late only if that new
-/// window would already be past the lateness).
+/// pending chain, which may move the start of the first pending window; it is late only if its own
+/// window [t, t + size) is already past the lateness.
 ///
 /// **Flush.** `flush(into:)` is the end of input: the watermark moves to the end of time, every
 /// window that holds a result not yet delivered fires, and all state is freed. Records processed

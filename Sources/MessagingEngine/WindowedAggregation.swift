@@ -50,7 +50,8 @@ import SimKernel
 /// bytewise. Every result counts once in `counters.resultsDelivered`.
 ///
 /// **Memory.** The engine keeps a window's values (percentiles need them all) until the watermark
-/// passes end + `allowedLateness`; then it frees them. Session and stagger keys also remember one
+/// passes end + `allowedLateness`; then it frees them. A sliding window record is held once per
+/// window it belongs to. Session and stagger keys also remember one
 /// instant (the end of their last window freed) until no record could merge into that window
 /// without being late by its own bounds, that is until the watermark passes it by
 /// extent + lateness; then the key is forgotten entirely.
@@ -98,7 +99,8 @@ public struct WindowedAggregation {
     var currentWatermark: Instant { watermark ?? Instant(nanoseconds: .min) }
 
     /// Takes one record: adds it to its windows (or counts it late), moves the watermark, and
-    /// delivers the results that fired, in delivery order.
+    /// delivers the results that fired, in delivery order. The value must not be NaN (it would have
+    /// no place among the sorted values); infinities are allowed.
     public mutating func process(_ record: AnalyticsRecord, into sink: inout some WindowResultSink) {
         precondition(!record.value.isNaN, "a record's value cannot be NaN (key \(record.key) at \(record.eventTime))")
         counters.recordsProcessed += 1

@@ -26,6 +26,11 @@ public struct ResourceAccessControl<Action: IAMAction>: Sendable {
     }
 
     /// Decides a call and counts it when it is refused; the reason for a refusal, nil when allowed.
+    /// Calls refused, per principal (sorted), as reports list them.
+    public var deniedTotalsByPrincipal: [(principal: String, count: Int)] {
+        denied.byPrincipal().map { ($0.principal, $0.counts.total) }
+    }
+
     mutating func check(_ principal: String, _ action: Action, on name: String) -> String? {
         let key = DecisionKey(principal: principal, action: action)
         let decision: AccessEvaluator.Decision

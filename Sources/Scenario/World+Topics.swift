@@ -76,7 +76,7 @@ extension World {
             topicObservations[index].rejected = counters.rejected
             if let control = topic.accessControl {
                 topicObservations[index].deniedCalls = control.denied.total.total
-                topicObservations[index].deniedByPrincipal = control.denied.byPrincipal().map { ($0.principal, $0.counts.total) }
+                topicObservations[index].deniedByPrincipal = control.deniedTotalsByPrincipal
             }
             for (modelIndex, engineIndex) in subscriptionIndex[index].enumerated() {
                 guard let engineIndex else { continue }

@@ -225,7 +225,7 @@ public final class World: WorkloadObserver, QueueObserver, TopicObserver, TimerT
             activity.kmsRequests = services.kms?.requests(queue: index) ?? 0
             if let control = queue.accessControl {
                 activity.deniedCalls = control.denied.total.total
-                observations[index].deniedByPrincipal = control.denied.byPrincipal().map { ($0.principal, $0.counts.total) }
+                observations[index].deniedByPrincipal = control.deniedTotalsByPrincipal
             }
             observations[index].activity = activity
         }

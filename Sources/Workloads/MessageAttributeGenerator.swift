@@ -46,7 +46,7 @@ public struct MessageAttributeGenerator: Sendable {
             return TopicMessageAttribute(name: name, value: .stringArray(elements.map { .string($0) }), valueBytes: bytes)
         case .number(let distribution, let places):
             let number = Self.rounded(distribution.sample(rng, truncatedAtZero: false), places: places)
-            return TopicMessageAttribute(name: name, value: .number(number), valueBytes: Self.text(number, places: places).utf8.count)
+            return TopicMessageAttribute(name: name, value: .number(number), valueBytes: Self.text(number).utf8.count)
         case .binary(let bytes):
             return TopicMessageAttribute(name: name, value: .binary, valueBytes: bytes)
         }
@@ -104,15 +104,13 @@ public struct MessageAttributeGenerator: Sendable {
     }
 
     static func rounded(_ value: Double, places: Int) -> Double {
-        let scale = Double.pow10(places)
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
         return (value * scale).rounded() / scale
     }
 
-    static func text(_ value: Double, places: Int) -> String {
-        value == value.rounded() ? String(Int64(value)) : String(value)
+    /// The value as SNS carries it in `StringValue`: whole numbers without a fraction.
+    static func text(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
-}
-
-extension Double {
-    static func pow10(_ n: Int) -> Double { (0..<n).reduce(1.0) { value, _ in value * 10 } }
 }

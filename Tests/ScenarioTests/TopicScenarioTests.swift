@@ -444,6 +444,47 @@ import Verification
         #expect(observations.queues.first { $0.name == "orders" }?.activity.deniedCalls == 0)
     }
 
+    @Test func aSubscriptionWhosePrincipalMayNotSubscribeIsReportedWithTheReasonAndReceivesNothing() throws {
+        let text = """
+            name: refused-subscription
+            duration: 10s
+            drain: 1m
+            replications: 1
+            queues:
+              - name: orders
+              - name: audit
+            topics:
+              - name: events
+                policy:
+                  - { effect: allow, principals: ["*"], actions: [sns:Publish] }
+                  - { effect: allow, principals: [\(Self.account)/ops], actions: [sns:Subscribe] }
+                subscriptions:
+                  - name: orders
+                    protocol: sqs
+                    endpoint: queue/orders
+                    principal: \(Self.account)/ops
+                  - name: audit
+                    protocol: sqs
+                    endpoint: queue/audit
+                    principal: \(Self.account)/intern
+            producers:
+              - name: web
+                target: topic/events
+                arrivals: constant(rate=10/s)
+            consumers:
+              - name: workers
+                source: queue/orders
+                processing: constant(5ms)
+            """
+        let (_, observations) = try run(text)
+        let events = try topic(observations, "events")
+        #expect(events.subscriptions[0].subscribeRefusal == nil)
+        #expect(events.subscriptions[1].subscribeRefusal?.contains("sns:Subscribe") == true)
+        #expect(events.subscriptions[0].matched == 99 && events.subscriptions[1].matched == 0)
+        #expect(events.deniedCalls == 1)
+        #expect(try delivery(observations, "audit").sent == 0)
+    }
+
     @Test func aTopicPolicyThatLetsOnePrincipalPublishDeniesTheOtherAndCountsItsAbandonedMessages() throws {
         let text = """
             name: topic-policy

@@ -88,7 +88,7 @@ public final class DataStream: TimerTarget {
     @discardableResult
     func addShard(range: ClosedRange<HashKey>, parents: [Int]) -> Int {
         let index = shards.count
-        shards.append(ShardState(index: index, range: range, parents: parents, configuration: configuration))
+        shards.append(ShardState(index: index, range: range, parents: parents, openedAt: clock.now, configuration: configuration))
         let position = openShards.firstIndex { shards[$0].startingHashKey > range.lowerBound } ?? openShards.count
         openShards.insert(index, at: position)
         return index
@@ -157,6 +157,7 @@ public final class DataStream: TimerTarget {
         // Both windows must have room before either takes the record: a refused record uses none.
         guard shards[shard].writeRecords.canAcquire(at: now), shards[shard].writeBytes.canAcquire(size, at: now) else {
             counters.writeThrottled += 1
+            shards[shard].counters.writeThrottled += 1
             return .rejected(.provisionedThroughputExceeded(
                 "\(ShardState.shardId(shard)) takes \(configuration.shardWriteRecordsPerSecond) records and \(configuration.shardWriteBytesPerSecond) bytes a second"))
         }
@@ -167,6 +168,8 @@ public final class DataStream: TimerTarget {
                                                              arrivedAt: now, tag: request.tag))
         counters.recordsPut += 1
         counters.bytesPut += size
+        shards[shard].counters.recordsPut += 1
+        shards[shard].counters.bytesPut += size
         if configuration.capacityMode == .onDemand { recordWrite(bytes: size, at: now) }
         counters.putPayloadUnits += max(1, (size + StreamConfiguration.putPayloadUnitBytes - 1) / StreamConfiguration.putPayloadUnitBytes)
         return .put(SequenceNumber(shard: shard, number: number))
@@ -235,6 +238,7 @@ public final class DataStream: TimerTarget {
         let shard = iterator.shard
         if now < shards[shard].readAvailableAt || !shards[shard].getRecordsCalls.canAcquire(at: now) {
             counters.readThrottled += 1
+            shards[shard].counters.readThrottled += 1
             return .rejected(.provisionedThroughputExceeded(
                 "\(ShardState.shardId(shard)) serves \(configuration.shardGetRecordsPerSecond) GetRecords calls and \(configuration.shardReadBytesPerSecond) bytes a second"))
         }
@@ -255,6 +259,8 @@ public final class DataStream: TimerTarget {
         }
         counters.recordsRead += records.count
         counters.bytesRead += bytes
+        shards[shard].counters.recordsRead += records.count
+        shards[shard].counters.bytesRead += bytes
         if bytes > 0 {
             let debt = Span(nanoseconds: Int64((Double(bytes) / Double(configuration.shardReadBytesPerSecond) * 1e9).rounded()))
             shards[shard].readAvailableAt = now + debt

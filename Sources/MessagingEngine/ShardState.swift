@@ -17,8 +17,12 @@ public struct ShardState: Sendable {
     /// The shard(s) this one was split or merged from.
     public let parents: [Int]
     public internal(set) var children: [Int] = []
+    /// When the stream was created (initial shards) or the split or merge that made the shard.
+    public let openedAt: Instant
     /// When a split or merge closed the shard; nil while it takes writes.
     public internal(set) var closedAt: Instant?
+    /// What the shard took and refused, for per-shard reports and hot-shard policies.
+    public internal(set) var counters = ShardCounters()
 
     var records = Deque<StoredRecord>()
     /// The sequence number of `records.first`; records before it have expired.
@@ -31,8 +35,9 @@ public struct ShardState: Sendable {
     /// answering reads for B / rate (a 10 MiB read: 5 s at 2 MiB/s).
     var readAvailableAt = Instant.zero
 
-    init(index: Int, range: ClosedRange<HashKey>, parents: [Int], configuration: StreamConfiguration) {
+    init(index: Int, range: ClosedRange<HashKey>, parents: [Int], openedAt: Instant, configuration: StreamConfiguration) {
         self.index = index
+        self.openedAt = openedAt
         startingHashKey = range.lowerBound
         endingHashKey = range.upperBound
         self.parents = parents
@@ -54,4 +59,18 @@ public struct ShardState: Sendable {
         let digits = String(index)
         return "shardId-" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits
     }
+}
+
+/// One shard's running totals.
+public struct ShardCounters: Sendable, Equatable {
+    public var recordsPut = 0
+    public var bytesPut = 0
+    /// Records refused over the shard's write limits.
+    public var writeThrottled = 0
+    /// GetRecords calls refused over the shard's read limits.
+    public var readThrottled = 0
+    public var recordsRead = 0
+    public var bytesRead = 0
+
+    public init() {}
 }

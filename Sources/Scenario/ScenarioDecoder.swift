@@ -85,9 +85,15 @@ struct ScenarioBuilder {
             ?? ScenarioModel.defaultSampleInterval
         let eventBudget = top["eventBudget"].map { reader.integer($0, "eventBudget", in: 1...Int.max) } ?? ScenarioModel.defaultEventBudget
 
-        let queueNodes = required("queues").flatMap { reader.sequence($0, "queues") } ?? []
+        let streamNodes = top["streams"].flatMap { reader.sequence($0, "streams") } ?? []
+        let streams = streamNodes.enumerated().compactMap { stream($1, "streams[\($0)]") }
+        for (i, s) in streams.enumerated() where streams[..<i].contains(where: { $0.configuration.name == s.configuration.name }) {
+            reader.fail(streamNodes[i], "streams[\(i)].name", "a stream named '\(s.configuration.name)' already exists; names must be unique")
+        }
+        // A scenario needs something to carry messages: queues, or streams.
+        let queueNodes = (streamNodes.isEmpty ? required("queues") : top["queues"]).flatMap { reader.sequence($0, "queues") } ?? []
         let queues = queueNodes.enumerated().compactMap { queue($1, "queues[\($0)]") }
-        if queueNodes.isEmpty, let node = top["queues"] { reader.fail(node, "queues", "a scenario needs at least one queue") }
+        if queueNodes.isEmpty, streamNodes.isEmpty, let node = top["queues"] { reader.fail(node, "queues", "a scenario needs at least one queue or stream") }
         for (i, q) in queues.enumerated() where queues[..<i].contains(where: { $0.name == q.name }) {
             reader.fail(queueNodes[i], "queues[\(i)].name", "a queue named '\(q.name)' already exists; names must be unique")
         }
@@ -114,12 +120,18 @@ struct ScenarioBuilder {
         for (i, t) in topics.enumerated() where topics[..<i].contains(where: { $0.configuration.name == t.configuration.name }) {
             reader.fail(topicNodes[i], "topics[\(i)].name", "a topic named '\(t.configuration.name)' already exists; names must be unique")
         }
-        let producers = (top["producers"].flatMap { reader.sequence($0, "producers") } ?? []).enumerated().compactMap {
+        // A producer whose target is a stream is a Kinesis producer, with keys of its own.
+        let producerNodes = Array((top["producers"].flatMap { reader.sequence($0, "producers") } ?? []).enumerated())
+        let putsToStream = { (node: Node) in node.mapping?["target"]?.string?.hasPrefix("stream/") == true }
+        let producers = producerNodes.filter { !putsToStream($1) }.compactMap {
             producer($1, "producers[\($0)]", queues: queues, topics: topics.map(\.configuration))
+        }
+        let streamProducers = producerNodes.filter { putsToStream($1) }.compactMap {
+            streamProducer($1, "producers[\($0)]", streams: streams.map(\.configuration))
         }
         let consumerNodes = top["consumers"].flatMap { reader.sequence($0, "consumers") } ?? []
         let consumers = consumerNodes.enumerated().compactMap { consumer($1, "consumers[\($0)]", queueNames: queueNames) }
-        uniqueNames(producers.map(\.specification.name), "producers")
+        uniqueNames(producers.map(\.specification.name) + streamProducers.map(\.specification.name), "producers")
         uniqueNames(consumers.map(\.specification.name), "consumers")
         let functions = (top["functions"].flatMap { reader.sequence($0, "functions") } ?? []).enumerated().compactMap {
             function($1, "functions[\($0)]", queues: queues, fleetNames: consumers.map(\.specification.name))
@@ -178,6 +190,8 @@ struct ScenarioBuilder {
                                        kmsLatency: kmsLatency, objectStore: objectStore)
         model.functions = functions
         model.topics = topics
+        model.streams = streams
+        model.streamProducers = streamProducers
         return model
     }
 

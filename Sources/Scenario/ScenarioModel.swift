@@ -33,6 +33,32 @@ public struct ScenarioModel: Sendable {
     public var security = SecurityModel()
     /// SNS topics; producers may publish to them.
     public var topics: [TopicEntry] = []
+    /// Kinesis data streams, with their resharding.
+    public var streams: [StreamEntry] = []
+    /// Producers putting records into streams. Their index is the producer number in the tags of
+    /// the records they make.
+    public var streamProducers: [StreamProducerEntry] = []
+    /// KCL worker crashes, scheduled.
+    public var streamFaults: [StreamFault] = []
+
+    /// A Kinesis data stream as the scenario file creates it.
+    public struct StreamEntry: Sendable {
+        public var configuration: StreamConfiguration
+        /// Who may call the stream; nil leaves it open.
+        public var policy: AccessPolicy?
+        /// SplitShard, MergeShards and UpdateShardCount at set instants.
+        public var reshards: [ReshardOperation] = []
+        /// Splits hot shards on its own; nil for none.
+        public var hotShardSplit: HotShardSplitPolicy?
+
+        public init(configuration: StreamConfiguration) { self.configuration = configuration }
+    }
+
+    public struct StreamProducerEntry: Sendable {
+        public var specification: StreamProducerSpecification
+        /// Index into `streams`.
+        public var stream: Int
+    }
 
     public struct ProducerEntry: Sendable {
         public var specification: ProducerSpecification
@@ -110,6 +136,63 @@ public struct ScenarioModel: Sendable {
     public static let defaultEventBudget = 40_000_000
 }
 
+/// A resharding call at a set instant. Shards are named by their index (shardId-000000000003 is 3).
+public struct ReshardOperation: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        /// SplitShard at the middle of the shard's hash-key range.
+        case split(shard: Int)
+        case merge(Int, Int)
+        case updateShardCount(Int)
+    }
+    public var at: Instant
+    public var action: Action
+    public init(at: Instant, action: Action) {
+        self.at = at
+        self.action = action
+    }
+
+    public var description: String {
+        switch action {
+        case .split(let shard): "SplitShard \(ShardState.shardId(shard))"
+        case .merge(let a, let b): "MergeShards \(ShardState.shardId(a)) \(ShardState.shardId(b))"
+        case .updateShardCount(let n): "UpdateShardCount \(n)"
+        }
+    }
+}
+
+/// An operator's (or a Lambda's) rule for hot shards: every `evaluationPeriod`, a shard whose
+/// write demand (records put and refused, against the shard's records and bytes limits) was at
+/// least `writeUtilization` of its capacity in each period for `sustained` is split at the middle
+/// of its hash-key range, as long as the stream stays within `maxShards` open shards.
+public struct HotShardSplitPolicy: Sendable, Equatable {
+    public var writeUtilization: Double
+    public var sustained: Span
+    public var evaluationPeriod: Span
+    public var maxShards: Int
+    public init(writeUtilization: Double, sustained: Span, evaluationPeriod: Span = .seconds(60), maxShards: Int = StreamConfiguration.shardCountMax) {
+        self.writeUtilization = writeUtilization
+        self.sustained = sustained
+        self.evaluationPeriod = evaluationPeriod
+        self.maxShards = maxShards
+    }
+}
+
+/// A crash of some workers of a KCL application, with an optional restart.
+public struct StreamFault: Sendable, Equatable {
+    public var at: Instant
+    /// Index into the scenario's stream consumers.
+    public var consumer: Int
+    /// Workers that crash: the first `count` live workers.
+    public var count: Int
+    public var restartAfter: Span?
+    public init(at: Instant, consumer: Int, count: Int, restartAfter: Span?) {
+        self.at = at
+        self.consumer = consumer
+        self.count = count
+        self.restartAfter = restartAfter
+    }
+}
+
 /// The keys each part of a scenario file accepts. The decoder rejects any other key, and a test
 /// checks that `scenarios/schema.json` lists exactly these.
 /// Who may call what, KMS, and the extended client's object store, as a scenario sets them.
@@ -137,7 +220,7 @@ final class PolicyDraft {
 
 public enum ScenarioKeys {
     public static let top = ["name", "description", "duration", "drain", "warmup", "seed", "replications", "sampleInterval",
-                             "eventBudget", "queues", "topics", "producers", "consumers", "functions", "network", "faults", "operations",
+                             "eventBudget", "queues", "topics", "streams", "producers", "consumers", "functions", "network", "faults", "operations",
                              "principals", "objectStore"]
     public static let queue = ["name", "type", "visibilityTimeout", "retention", "delay", "receiveWaitTime",
                                "maximumMessageSize", "inFlightMax", "contentBasedDeduplication", "deduplicationScope",
@@ -156,6 +239,13 @@ public enum ScenarioKeys {
                                       "outages", "concurrency", "rateLimit", "principal"]
     public static let deliveryPolicy = ["numRetries", "numNoDelayRetries", "numMinDelayRetries", "numMaxDelayRetries", "minDelayTarget",
                                         "maxDelayTarget", "backoffFunction", "maxReceivesPerSecond"]
+    public static let stream = ["name", "shards", "capacityMode", "retention", "maximumRecordSize", "onDemandScalingDelay", "policy",
+                                "reshard", "hotShardSplit"]
+    public static let reshard = ["at", "split", "merge", "updateShardCount"]
+    public static let hotShardSplit = ["writeUtilization", "sustained", "evaluationPeriod", "maxShards"]
+    public static let streamProducer = ["name", "target", "arrivals", "schedule", "recordSize", "partitionKeys", "batchSize", "batchLinger",
+                                        "retry", "principal"]
+    public static let partitionKeys = ["count", "zipf", "prefix"]
     public static let outage = ["from", "to"]
     public static let messageAttribute = ["type", "values", "value", "count", "size"]
     public static let scheduleStep = ["from", "rate"]

@@ -7,7 +7,7 @@ import Workloads
 
 /// One replication of a scenario: the kernel, the queues, the actors, the history and the
 /// metrics, wired together. Build it, `run()` it once, read the observations.
-public final class World: WorkloadObserver, QueueObserver, TopicObserver, TimerTarget {
+public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserver, TopicObserver, TimerTarget {
     public let model: ScenarioModel
     public let replication: Int
     public let scheduler = Scheduler()
@@ -21,6 +21,12 @@ public final class World: WorkloadObserver, QueueObserver, TopicObserver, TimerT
     /// FIFO topics: the last message each (subscription, group) received, to check group order.
     var fifoArrivals: [[FifoArrivalKey: TopicMessageID]] = []
     var topicObservations: [TopicObservations] = []
+    /// Kinesis data streams, in the scenario's order.
+    public internal(set) var dataStreams: [DataStream] = []
+    public internal(set) var streamProducers: [StreamProducer] = []
+    var streamTracking: [StreamTracking] = []
+    /// One per stream consumer of the scenario, every kind in one list.
+    var streamConsumers: [StreamConsumerTracking] = []
     public private(set) var producers: [Producer] = []
     /// One per consumer fleet of the scenario, autoscaled or not; its index is the fleet's index.
     public private(set) var fleets: [ConsumerFleet] = []
@@ -47,7 +53,7 @@ public final class World: WorkloadObserver, QueueObserver, TopicObserver, TimerT
     /// A queue no one consumes (a dead-letter queue, say) keeps what it holds.
     var drainedQueues: [Int] = []
 
-    enum Code: Int { case sample, producersStopped, operation }
+    enum Code: Int { case sample, producersStopped, operation, reshard, hotShardCheck }
 
     public init(model: ScenarioModel, replication: Int) {
         self.model = model
@@ -90,6 +96,7 @@ public final class World: WorkloadObserver, QueueObserver, TopicObserver, TimerT
             objectStore: security.objectStore.map { ObjectStore(specification: $0) })
         let services = self.services
         buildTopics(streams: streams)
+        buildStreams(streams: streams)
         drainedQueues = queues.indices.filter { q in model.consumers.contains { $0.queue == q } || model.functions.contains { $0.queue == q } }
         producers = model.producers.enumerated().map { index, entry in
             let target: Producer.Target
@@ -131,6 +138,7 @@ public final class World: WorkloadObserver, QueueObserver, TopicObserver, TimerT
             if let autoscaled = autoscaledFleets[index] { autoscaled.start() } else { fleet.start() }
         }
         for function in functions { function.start() }
+        startStreams()
         scheduler.schedule(at: .zero, target: self, code: Code.sample.rawValue, payload: 0)
         scheduler.schedule(at: stopInstant, target: self, code: Code.producersStopped.rawValue, payload: 0)
         for (index, operation) in model.operations.enumerated() {
@@ -161,6 +169,10 @@ public final class World: WorkloadObserver, QueueObserver, TopicObserver, TimerT
             stopIfDrained()
         case .operation:
             perform(model.operations[payload])
+        case .reshard:
+            reshard(stream: payload >> 20, operation: payload & (1 << 20 - 1))
+        case .hotShardCheck:
+            evaluateHotShards(stream: payload)
         }
     }
 
@@ -186,11 +198,12 @@ public final class World: WorkloadObserver, QueueObserver, TopicObserver, TimerT
                                                          delayed: queue.delayedCount))
         }
         sampleScaling(time: time)
+        sampleStreams(time: time)
     }
 
     /// After the producers stop, the run is over once nothing is on its way and every queue is empty.
     func stopIfDrained() {
-        guard !drained, scheduler.now >= stopInstant, producers.allSatisfy(\.isIdle), topicsIdle,
+        guard !drained, scheduler.now >= stopInstant, producers.allSatisfy(\.isIdle), topicsIdle, streamProducersIdle, !reshardsPending,
               drainedQueues.allSatisfy({ queues[$0].storedCount == 0 }),
               queues.allSatisfy({ $0.moveTaskStatus == nil }),
               model.operations.allSatisfy({ $0.at <= scheduler.now }) else { return }

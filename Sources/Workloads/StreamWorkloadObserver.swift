@@ -29,6 +29,9 @@ public protocol StreamWorkloadObserver: AnyObject {
     /// A consumer's worker took the lease of a shard (KCL): `previous` held it before, nil for a
     /// lease no one held. Reported so takeovers after a crash can be counted and shown.
     func streamLeaseTaken(stream: Int, consumer: Int, shard: Int, worker: Int, previous: Int?, at: Instant)
+    /// A call failed (throttled records, or an error before it took effect); `records` will be sent
+    /// again after a backoff when `willRetry`, and are otherwise given up.
+    func streamCallFailed(actor: String, operation: String, records: Int, willRetry: Bool, at: Instant)
     /// A stream producer has stopped and nothing it made is still on its way to the stream.
     func streamProducerFinished(_ name: String, at: Instant)
 }
@@ -39,6 +42,7 @@ extension StreamWorkloadObserver {
     public func streamConsumerLag(stream: Int, consumer: Int, shard: Int, millisBehindLatest: Int64, at: Instant) {}
     public func streamLeaseTaken(stream: Int, consumer: Int, shard: Int, worker: Int, previous: Int?, at: Instant) {}
     public func streamProducerFinished(_ name: String, at: Instant) {}
+    public func streamCallFailed(actor: String, operation: String, records: Int, willRetry: Bool, at: Instant) {}
 }
 
 /// A record's identity as its producer made it: the producer's number and the record's number

@@ -1,0 +1,305 @@
+import MessagingEngine
+import SimKernel
+import Stochastic
+
+/// Which partition key each record gets: one of `count` keys, `prefix` followed by the key's
+/// number, chosen by Zipf's law (key 0 the hottest) or uniformly (exponent 0).
+public struct PartitionKeyChoice: Sendable, Equatable {
+    public var count: Int
+    /// Zipf's exponent s: key k (0-based) is chosen with weight 1 / (k + 1)^s. 0 is uniform;
+    /// around 1 is the classic skew of clicks, users and devices.
+    public var exponent: Double
+    public var prefix: String
+
+    public init(count: Int, exponent: Double = 0, prefix: String = "key-") {
+        self.count = count
+        self.exponent = exponent
+        self.prefix = prefix
+    }
+
+    /// Enough keys for any scenario without a key table that could exhaust memory.
+    public static let countRange = 1...10_000_000
+    public static let exponentMax = 10.0
+}
+
+/// What a Kinesis producer does, as the scenario file says it.
+public struct StreamProducerSpecification: Sendable {
+    public var name: String
+    public var arrivals: ArrivalProcess
+    public var schedule: RateSchedule?
+    /// Data bytes of a record (the partition key counts towards limits too).
+    public var recordSize: Distribution
+    public var partitionKeys: PartitionKeyChoice
+    /// Records per PutRecords call (1 – 500); 1 calls PutRecord for each record.
+    public var batchSize: Int
+    /// How long a partial batch waits for more records before it is sent anyway.
+    public var batchLinger: Span
+    /// How throttled records are retried; nil takes the network's.
+    public var retryPolicy: RetryPolicy?
+    /// The IAM principal it calls as; nil is `ClientServices.defaultPrincipal(name)`.
+    public var principal: String?
+
+    public init(name: String, arrivals: ArrivalProcess, schedule: RateSchedule? = nil, recordSize: Distribution,
+                partitionKeys: PartitionKeyChoice, batchSize: Int = 1, batchLinger: Span = .zero, retryPolicy: RetryPolicy? = nil,
+                principal: String? = nil) {
+        self.name = name
+        self.arrivals = arrivals
+        self.schedule = schedule
+        self.recordSize = recordSize
+        self.partitionKeys = partitionKeys
+        self.batchSize = batchSize
+        self.batchLinger = batchLinger
+        self.retryPolicy = retryPolicy
+        self.principal = principal
+    }
+}
+
+/// Puts records into one Kinesis data stream from the start of the run until `stop`.
+///
+/// Records are made at the instants of the producer's arrival process and gathered into
+/// PutRecords calls of up to `batchSize`, sent when full or when the first record of the batch has
+/// waited `batchLinger`. Since what a producer makes depends on nothing but its own random streams,
+/// a whole batch is drawn when the previous one leaves, and one event sends it: one event per call,
+/// not per record.
+///
+/// PutRecords answers record by record. Records the stream refused over a shard's limits
+/// (ProvisionedThroughputExceededException) are sent again, in one call, after the retry policy's
+/// backoff with full jitter, as the SDKs' retry helpers and the KPL do; after the policy's last
+/// attempt they are given up. A retried record lands after records put since, so a key's records
+/// may be accepted in another order than they were made: what consumers must keep is the order the
+/// stream accepted them in.
+public final class StreamProducer: TimerTarget {
+    public let specification: StreamProducerSpecification
+    public let producerIndex: Int
+    public let stream: DataStream
+    public let streamIndex: Int
+    let network: Network
+    let scheduler: Scheduler
+    /// Not reference-counted: the world that owns the producer is its observer and outlives it.
+    unowned(unsafe) let observer: StreamWorkloadObserver
+    let arrivalStream: RandomStream
+    let sizeStream: RandomStream
+    let keyStream: RandomStream
+    let networkStream: RandomStream
+    /// The partition keys, by the producer's key number.
+    public let keys: [String]
+    let keySampler: DiscreteSampler?
+    let retryPolicy: RetryPolicy
+    let principal: String
+    let stop: Instant
+    let rateSchedule: RateSchedule?
+    /// The operation name failures are reported under.
+    let operation: String
+
+    /// When the next record will be made; nil once the producer has stopped.
+    var nextArrival: Instant?
+    var recordsMade = 0
+    /// Calls issued and not yet answered, and retries waiting out their backoff.
+    public private(set) var callsOutstanding = 0
+    public private(set) var recordsRetried = 0
+    public private(set) var recordsAbandoned = 0
+    public private(set) var finished = false
+
+    /// A record made and not yet accepted.
+    struct Pending {
+        var request: PutRecordRequest
+        var key: Int32
+        var producedAt: Instant
+    }
+
+    struct Call {
+        var records: [Pending]
+        var attempt: Int
+        var answerAt: Instant
+    }
+
+    var calls = RowTable<Call>()
+    /// The batch being gathered, to be sent by the `batchDue` event.
+    var gathering: [Pending] = []
+
+    enum Code: Int { case batchDue, callArrives, callAnswered, callFailed, callRetry }
+
+    public init(specification: StreamProducerSpecification, producerIndex: Int, stream: DataStream, streamIndex: Int, network: Network,
+                scheduler: Scheduler, observer: StreamWorkloadObserver, streams: (String) -> RandomStream, stop: Instant) {
+        precondition((1...StreamConfiguration.putRecordsEntriesMax).contains(specification.batchSize), "batch size must be 1…500")
+        precondition(PartitionKeyChoice.countRange.contains(specification.partitionKeys.count), "partition key count out of range")
+        self.specification = specification
+        self.producerIndex = producerIndex
+        self.stream = stream
+        self.streamIndex = streamIndex
+        self.network = network
+        self.scheduler = scheduler
+        self.observer = observer
+        arrivalStream = streams("streamProducer/\(specification.name)/arrivals")
+        sizeStream = streams("streamProducer/\(specification.name)/size")
+        keyStream = streams("streamProducer/\(specification.name)/keys")
+        networkStream = streams("streamProducer/\(specification.name)/network")
+        let choice = specification.partitionKeys
+        keys = (0..<choice.count).map { choice.prefix + String($0) }
+        keySampler = choice.count > 1 ? DiscreteSampler(zipfRanks: choice.count, exponent: choice.exponent) : nil
+        retryPolicy = specification.retryPolicy ?? network.retryPolicy
+        principal = specification.principal ?? ClientServices.defaultPrincipal(specification.name)
+        self.stop = stop
+        rateSchedule = specification.arrivals.effectiveSchedule(specification.schedule)
+        operation = specification.batchSize == 1 ? "PutRecord" : "PutRecords"
+    }
+
+    /// Draws the first batch and schedules its sending.
+    public func start() {
+        nextArrival = arrival(after: scheduler.now)
+        gatherNextBatch()
+    }
+
+    /// True when the producer has stopped and every record it made was accepted or given up.
+    public var isIdle: Bool { finished && callsOutstanding == 0 }
+
+    func arrival(after instant: Instant) -> Instant? {
+        guard let next = specification.arrivals.next(after: instant, schedule: rateSchedule, rng: arrivalStream), next < stop else { return nil }
+        return next
+    }
+
+    /// Makes the records of the next call: from the next arrival on, until the batch is full or the
+    /// linger after its first record ends; schedules the call when the last of them is made or the
+    /// linger ends.
+    func gatherNextBatch() {
+        guard let first = nextArrival else {
+            finished = true
+            reportIfFinished()
+            return
+        }
+        let deadline = first + specification.batchLinger
+        var sendAt = first
+        gathering.reserveCapacity(specification.batchSize)
+        while gathering.count < specification.batchSize, let instant = nextArrival, instant <= deadline {
+            gathering.append(makeRecord(at: instant))
+            sendAt = instant
+            nextArrival = arrival(after: instant)
+        }
+        // A batch cut short by the linger waits for it; one cut by the batch size or by the
+        // producer's stop leaves with its last record.
+        if gathering.count < specification.batchSize, nextArrival != nil { sendAt = deadline }
+        scheduler.schedule(at: sendAt, target: self, code: Code.batchDue.rawValue, payload: 0)
+    }
+
+    func makeRecord(at instant: Instant) -> Pending {
+        let key = keySampler?.sample(keyStream) ?? 0
+        let bytes = max(0, Int(specification.recordSize.sample(sizeStream, truncatedAtZero: true).rounded()))
+        let tag = StreamRecordTag(producer: producerIndex, record: recordsMade)
+        recordsMade += 1
+        return Pending(request: PutRecordRequest(partitionKey: keys[key], dataBytes: bytes, tag: tag.rawValue), key: Int32(key),
+                       producedAt: instant)
+    }
+
+    public func timerFired(code: Int, payload: Int) {
+        switch Code(rawValue: code)! {
+        case .batchDue:
+            let batch = gathering
+            gathering = []
+            send(batch, attempt: 1)
+            gatherNextBatch()
+        case .callArrives: callArrives(payload)
+        case .callAnswered: callAnswered(payload)
+        case .callFailed:
+            callsOutstanding -= 1
+            retryOrAbandon(calls.remove(payload), failure: "ServiceUnavailable", throttled: false)
+        case .callRetry:
+            callsOutstanding -= 1
+            let call = calls.remove(payload)
+            send(call.records, attempt: call.attempt + 1)
+        }
+    }
+
+    /// A call takes effect half way through its round trip and is answered at its end.
+    func send(_ records: [Pending], attempt: Int) {
+        callsOutstanding += 1
+        let now = scheduler.now
+        let roundTrip = network.roundTrip(at: now, rng: networkStream)
+        let row = calls.insert(Call(records: records, attempt: attempt, answerAt: now + roundTrip))
+        let arrives = now + Span(nanoseconds: roundTrip.nanoseconds / 2)
+        if arrives == now {
+            callArrives(row)
+        } else {
+            scheduler.schedule(at: arrives, target: self, code: Code.callArrives.rawValue, payload: row)
+        }
+    }
+
+    func callArrives(_ row: Int) {
+        let now = scheduler.now
+        if network.fails(at: now, rng: networkStream) {
+            scheduler.schedule(at: calls[row].answerAt, target: self, code: Code.callFailed.rawValue, payload: row)
+            return
+        }
+        let records = calls[row].records
+        var retry: [Pending] = []
+        if let denial = stream.authorize(principal, specification.batchSize == 1 ? .putRecord : .putRecords) {
+            for record in records { abandon(record, reason: denial.description, at: now) }
+        } else if specification.batchSize == 1 {
+            for record in records where accept(record, stream.putRecord(record.request), at: now) { retry.append(record) }
+        } else {
+            switch stream.putRecords(records.map(\.request)) {
+            case .records(let results):
+                for (record, result) in zip(records, results) where accept(record, result, at: now) { retry.append(record) }
+            case .rejected(let error):
+                for record in records where accept(record, .rejected(error), at: now) { retry.append(record) }
+            }
+        }
+        calls[row].records = retry
+        if calls[row].answerAt == now {
+            callAnswered(row)
+        } else {
+            scheduler.schedule(at: calls[row].answerAt, target: self, code: Code.callAnswered.rawValue, payload: row)
+        }
+    }
+
+    /// Tells the observer what became of a record; true when it should be sent again.
+    func accept(_ record: Pending, _ result: PutRecordResult, at now: Instant) -> Bool {
+        switch result {
+        case .put(let sequenceNumber):
+            observer.streamRecordAccepted(stream: streamIndex, tag: StreamRecordTag(rawValue: record.request.tag), key: Int(record.key),
+                                          sequenceNumber: sequenceNumber, producedAt: record.producedAt, at: now)
+            return false
+        case .rejected(let error):
+            if error.isRetryable { return true }
+            abandon(record, reason: error.description, at: now)
+            return false
+        }
+    }
+
+    func abandon(_ record: Pending, reason: String, at now: Instant) {
+        recordsAbandoned += 1
+        observer.streamRecordAbandoned(stream: streamIndex, tag: StreamRecordTag(rawValue: record.request.tag), reason: reason, at: now)
+    }
+
+    func callAnswered(_ row: Int) {
+        callsOutstanding -= 1
+        if calls[row].records.isEmpty {
+            _ = calls.remove(row)
+            reportIfFinished()
+        } else {
+            retryOrAbandon(calls.remove(row), failure: "ProvisionedThroughputExceededException", throttled: true)
+        }
+    }
+
+    /// Sends again what a call left undone after the policy's backoff, or gives it up after the
+    /// last attempt.
+    func retryOrAbandon(_ call: Call, failure: String, throttled: Bool) {
+        let now = scheduler.now
+        let retry = call.attempt < retryPolicy.maxAttempts
+        observer.streamCallFailed(actor: "streamProducer/\(specification.name)", operation: operation, records: call.records.count,
+                                  willRetry: retry, at: now)
+        guard retry else {
+            for record in call.records { abandon(record, reason: "\(failure) after \(call.attempt) attempts", at: now) }
+            reportIfFinished()
+            return
+        }
+        recordsRetried += call.records.count
+        callsOutstanding += 1
+        let row = calls.insert(call)
+        scheduler.schedule(at: now + retryPolicy.backoff(after: call.attempt, rng: networkStream), target: self,
+                           code: Code.callRetry.rawValue, payload: row)
+    }
+
+    func reportIfFinished() {
+        if isIdle { observer.streamProducerFinished(specification.name, at: scheduler.now) }
+    }
+}

@@ -38,8 +38,38 @@ public struct ScenarioModel: Sendable {
     /// Producers putting records into streams. Their index is the producer number in the tags of
     /// the records they make.
     public var streamProducers: [StreamProducerEntry] = []
+    /// Everything that reads a stream, every kind in one list: its index is the consumer number
+    /// stream actors report with.
+    public var streamConsumers: [StreamConsumerEntry] = []
     /// KCL worker crashes, scheduled.
     public var streamFaults: [StreamFault] = []
+
+    /// A reader of a data stream.
+    public struct StreamConsumerEntry: Sendable {
+        public enum Kind: Sendable {
+            /// A Firehose delivery stream whose source is the stream (index into `deliveryStreams`).
+            case deliveryStream(Int)
+            /// An analytics application reading the stream (index into `analytics`).
+            case analytics(Int)
+        }
+        public var name: String
+        /// Index into `streams`.
+        public var stream: Int
+        public var kind: Kind
+        public init(name: String, stream: Int, kind: Kind) {
+            self.name = name
+            self.stream = stream
+            self.kind = kind
+        }
+
+        /// The kind as reports name it.
+        public var kindName: String {
+            switch kind {
+            case .deliveryStream: "firehose"
+            case .analytics: "analytics"
+            }
+        }
+    }
 
     /// A Kinesis data stream as the scenario file creates it.
     public struct StreamEntry: Sendable {

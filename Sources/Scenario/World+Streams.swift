@@ -53,6 +53,7 @@ extension World {
             return stream
         }
         streamTracking = Array(repeating: StreamTracking(), count: dataStreams.count)
+        streamConsumers = model.streamConsumers.map { StreamConsumerTracking(stream: $0.stream) }
         streamProducers = model.streamProducers.enumerated().map { index, entry in
             StreamProducer(specification: entry.specification, producerIndex: index, stream: dataStreams[entry.stream], streamIndex: entry.stream,
                            network: network, scheduler: scheduler, observer: self, streams: randomStreams, stop: stopInstant)

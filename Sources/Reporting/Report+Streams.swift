@@ -241,12 +241,13 @@ extension Report {
     var streamPricesText: String {
         guard !streams.isEmpty || !deliveryStreams.isEmpty else { return "" }
         let p = cost.prices
-        var out = "Kinesis: \(CostLine.usdText(p.kinesisShardHour)) per shard-hour and "
-        out += "\(CostLine.usdText(p.kinesisPerMillionPutPayloadUnits)) per million 25 KB PUT payload units (provisioned), "
-        out += "enhanced fan-out \(CostLine.usdText(p.kinesisEfoConsumerShardHour)) per consumer-shard-hour and "
-        out += "\(CostLine.usdText(p.kinesisEfoPerGB)) per GB; on-demand \(CostLine.usdText(p.kinesisOnDemandStreamHour)) per "
-        out += "stream-hour, \(CostLine.usdText(p.kinesisOnDemandPerGBIn)) per GB in and \(CostLine.usdText(p.kinesisOnDemandPerGBOut)) "
-        out += "per GB out. Firehose: \(CostLine.usdText(p.firehosePerGBIngested)) per GB ingested, each record rounded up to 5 KB.\n\n"
+        // Several of these prices have three decimals, so all are written in full rather than to the cent.
+        func usd(_ price: Double) -> String { "$" + JSONValue.format(price) }
+        var out = "Kinesis: \(usd(p.kinesisShardHour)) per shard-hour and \(usd(p.kinesisPerMillionPutPayloadUnits)) per million "
+        out += "25 KB PUT payload units (provisioned), enhanced fan-out \(usd(p.kinesisEfoConsumerShardHour)) per consumer-shard-hour "
+        out += "and \(usd(p.kinesisEfoPerGB)) per GB; on-demand \(usd(p.kinesisOnDemandStreamHour)) per stream-hour, "
+        out += "\(usd(p.kinesisOnDemandPerGBIn)) per GB in and \(usd(p.kinesisOnDemandPerGBOut)) per GB out. "
+        out += "Firehose: \(usd(p.firehosePerGBIngested)) per GB ingested, each record rounded up to 5 KB.\n\n"
         return out
     }
 

@@ -20,6 +20,14 @@ private func consumer(_ name: String, kind: String, efoShardSeconds: Double = 0,
 /// fan-out by consumer-shard-hours and GB, an on-demand stream by stream-hours and GB in and out;
 /// Firehose by GB ingested with each record rounded up to 5 KB. Every expectation is worked by hand.
 @Suite struct StreamPricingTests {
+    @Test func theDefaultPricesAreAWSsListPrices() {
+        let prices = PriceTable()
+        #expect(prices.kinesisShardHour == 0.015 && prices.kinesisPerMillionPutPayloadUnits == 0.014)
+        #expect(prices.kinesisEfoConsumerShardHour == 0.015 && prices.kinesisEfoPerGB == 0.013)
+        #expect(prices.kinesisOnDemandStreamHour == 0.04 && prices.kinesisOnDemandPerGBIn == 0.08)
+        #expect(prices.kinesisOnDemandPerGBOut == 0.04 && prices.firehosePerGBIngested == 0.029)
+    }
+
     @Test func aProvisionedStreamBillsOpenShardHoursAndPutPayloadUnits() throws {
         var stream = StreamObservations(name: "clicks", capacityMode: "PROVISIONED")
         // Four shards open for an hour; 3 million PUT payload units; bytes do not matter here.

@@ -328,6 +328,11 @@ public struct ReplicationObservations: Sendable {
     public var scaling: [ScalingObservations] = []
     /// SNS topics in the order of the scenario file; empty when it has none.
     public var topics: [TopicObservations] = []
+    /// Kinesis data streams, Firehose delivery streams and analytics applications, each in the
+    /// order of the scenario file; empty when it has none.
+    public var streams: [StreamObservations] = []
+    public var deliveryStreams: [DeliveryStreamObservations] = []
+    public var analytics: [AnalyticsObservations] = []
 
     public init(index: Int, duration: Double, elapsed: Double, endReason: String, eventsRun: Int,
                 queues: [QueueObservations], fleets: [FleetObservations], delivery: [DeliveryResult], faults: [FaultEntry]) {

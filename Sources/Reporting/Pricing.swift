@@ -39,6 +39,19 @@ public struct PriceTable: Sendable, Equatable {
     public var snsFreeHttpDeliveriesPerMonth = 100_000.0
     public var snsFreeEmailDeliveriesPerMonth = 1_000.0
     public var snsFreeMobilePushDeliveriesPerMonth = 1_000_000.0
+    /// Kinesis Data Streams, provisioned mode: per open shard-hour, and per million PUT payload
+    /// units (each record's payload in started 25 KB units).
+    public var kinesisShardHour = 0.015
+    public var kinesisPerMillionPutPayloadUnits = 0.014
+    /// Enhanced fan-out on a provisioned stream: per consumer-shard-hour, and per GB pushed.
+    public var kinesisEfoConsumerShardHour = 0.015
+    public var kinesisEfoPerGB = 0.013
+    /// On-demand mode: per stream-hour, per GB written and per GB read (enhanced fan-out included).
+    public var kinesisOnDemandStreamHour = 0.04
+    public var kinesisOnDemandPerGBIn = 0.08
+    public var kinesisOnDemandPerGBOut = 0.04
+    /// Firehose: per GB ingested, each record rounded up to 5 KB.
+    public var firehosePerGBIngested = 0.029
 
     public init() {}
 
@@ -92,6 +105,19 @@ public struct ServiceUsage: Sendable, Equatable {
     public var snsMobilePushDeliveries = 0.0
     /// Bytes delivered to `firehose` subscriptions.
     public var snsFirehoseBytes = 0.0
+    /// Open shard-hours of provisioned streams.
+    public var kinesisShardHours = 0.0
+    /// PUT payload units (25 KB) of provisioned streams.
+    public var kinesisPutPayloadUnits = 0.0
+    /// Enhanced fan-out consumer-shard-hours and bytes pushed, on provisioned streams.
+    public var kinesisEfoConsumerShardHours = 0.0
+    public var kinesisEfoBytes = 0.0
+    /// On-demand streams: hours each stream existed, bytes written, and bytes read by any consumer.
+    public var kinesisOnDemandStreamHours = 0.0
+    public var kinesisOnDemandBytesIn = 0.0
+    public var kinesisOnDemandBytesOut = 0.0
+    /// Bytes Firehose bills as ingested: each record rounded up to 5 KB.
+    public var firehoseBilledBytes = 0.0
 
     public init() {}
 
@@ -114,6 +140,14 @@ public struct ServiceUsage: Sendable, Equatable {
         mean.snsSmsDeliveries = usages.reduce(0) { $0 + $1.snsSmsDeliveries } / n
         mean.snsMobilePushDeliveries = usages.reduce(0) { $0 + $1.snsMobilePushDeliveries } / n
         mean.snsFirehoseBytes = usages.reduce(0) { $0 + $1.snsFirehoseBytes } / n
+        mean.kinesisShardHours = usages.reduce(0) { $0 + $1.kinesisShardHours } / n
+        mean.kinesisPutPayloadUnits = usages.reduce(0) { $0 + $1.kinesisPutPayloadUnits } / n
+        mean.kinesisEfoConsumerShardHours = usages.reduce(0) { $0 + $1.kinesisEfoConsumerShardHours } / n
+        mean.kinesisEfoBytes = usages.reduce(0) { $0 + $1.kinesisEfoBytes } / n
+        mean.kinesisOnDemandStreamHours = usages.reduce(0) { $0 + $1.kinesisOnDemandStreamHours } / n
+        mean.kinesisOnDemandBytesIn = usages.reduce(0) { $0 + $1.kinesisOnDemandBytesIn } / n
+        mean.kinesisOnDemandBytesOut = usages.reduce(0) { $0 + $1.kinesisOnDemandBytesOut } / n
+        mean.firehoseBilledBytes = usages.reduce(0) { $0 + $1.firehoseBilledBytes } / n
         return mean
     }
 
@@ -122,6 +156,34 @@ public struct ServiceUsage: Sendable, Equatable {
     public mutating func addLambda(invocations: Int, billedDurationSeconds: Double, memoryMB: Int) {
         lambdaRequests += Double(invocations)
         lambdaGBSeconds += billedDurationSeconds * Double(memoryMB) / 1024
+    }
+
+    /// Adds what a Kinesis data stream and its consumers bill over a replication of `elapsed`
+    /// seconds. A provisioned stream bills its open shard-hours and PUT payload units, and each
+    /// enhanced fan-out consumer its consumer-shard-hours and bytes pushed. An on-demand stream
+    /// bills stream-hours for the whole run, bytes written, and bytes read by every consumer
+    /// (enhanced fan-out included) at its own per-GB rate, an assumption: AWS prices on-demand
+    /// enhanced fan-out retrievals separately, and rounds each on-demand record up to 1 KB, which is
+    /// not modelled. Lambda functions reading the stream add to the Lambda lines.
+    public mutating func addStream(_ stream: StreamObservations, elapsed: Double) {
+        let efoBytes = stream.consumers.reduce(0) { $0 + $1.efoBytesRetrieved }
+        switch stream.capacityMode {
+        case "PROVISIONED":
+            kinesisShardHours += stream.shardSeconds / 3600
+            kinesisPutPayloadUnits += Double(stream.putPayloadUnits)
+            kinesisEfoConsumerShardHours += stream.consumers.reduce(0) { $0 + $1.efoConsumerShardSeconds } / 3600
+            kinesisEfoBytes += Double(efoBytes)
+        case "ON_DEMAND":
+            kinesisOnDemandStreamHours += elapsed / 3600
+            kinesisOnDemandBytesIn += Double(stream.bytesPut)
+            kinesisOnDemandBytesOut += Double(stream.bytesRead + efoBytes)
+        default:
+            preconditionFailure("stream \(stream.name) has capacity mode \(stream.capacityMode); expected PROVISIONED or ON_DEMAND")
+        }
+        for consumer in stream.consumers {
+            lambdaRequests += Double(consumer.lambdaRequests)
+            lambdaGBSeconds += consumer.lambdaGBSeconds
+        }
     }
 
     /// Adds a subscription's deliveries at its protocol's rate: billed deliveries for `http`,
@@ -177,7 +239,8 @@ extension [CostLine] {
 ///
 /// Not modelled: free tiers other than SQS's and SNS's (KMS's 20,000 requests and Lambda's 1 million
 /// requests and 400,000 GB-seconds a month), KMS key-months, S3 DELETE (free), data transfer, SNS
-/// FIFO topics' own prices (they are billed here as standard topics) and SMS prices outside the US.
+/// FIFO topics' own prices (they are billed here as standard topics), SMS prices outside the US, and
+/// Kinesis's extended retention, on-demand enhanced fan-out rates and Firehose's format conversion.
 public struct CostModel: Sendable, Equatable {
     public var usage: ServiceUsage
     public var prices: PriceTable
@@ -186,7 +249,7 @@ public struct CostModel: Sendable, Equatable {
     public static let monthSeconds = 2_592_000.0
     /// Bytes in the GB of storage prices.
     public static let storageGBBytes = 1_073_741_824.0
-    /// Bytes in the GB of data prices (SNS deliveries to Firehose): 2³⁰, as AWS bills data.
+    /// Bytes in the GB of data prices (SNS deliveries to Firehose, Kinesis, Firehose): 2³⁰, as AWS bills data.
     public static let dataGBBytes = 1_073_741_824.0
 
     public init(usage: ServiceUsage, prices: PriceTable = PriceTable()) {
@@ -228,6 +291,14 @@ public struct CostModel: Sendable, Equatable {
         monthly.snsSmsDeliveries *= k
         monthly.snsMobilePushDeliveries *= k
         monthly.snsFirehoseBytes *= k
+        monthly.kinesisShardHours *= k
+        monthly.kinesisPutPayloadUnits *= k
+        monthly.kinesisEfoConsumerShardHours *= k
+        monthly.kinesisEfoBytes *= k
+        monthly.kinesisOnDemandStreamHours *= k
+        monthly.kinesisOnDemandBytesIn *= k
+        monthly.kinesisOnDemandBytesOut *= k
+        monthly.firehoseBilledBytes *= k
         var free = FreeTier()
         free.sqsStandard = min(prices.sqsFreeRequestsPerMonth, monthly.sqsStandardRequests)
         free.sqsFifo = min(prices.sqsFreeRequestsPerMonth - free.sqsStandard, monthly.sqsFifoRequests)
@@ -277,6 +348,7 @@ public struct CostModel: Sendable, Equatable {
             CostLine(item: "SNS mobile push free tier", quantity: -free.snsMobilePush, unit: "deliveries",
                      usd: -free.snsMobilePush * prices.snsMobilePushPerMillionDeliveries / 1e6),
             CostLine(item: "SNS Firehose deliveries", quantity: firehoseGB, unit: "GB", usd: firehoseGB * prices.snsFirehosePerGB),
+        ] + kinesisLines(usage, prices) + [
             CostLine(item: "KMS requests", quantity: usage.kmsRequests, unit: "requests",
                      usd: usage.kmsRequests * prices.kmsPerTenThousandRequests / 1e4),
             CostLine(item: "S3 PUT requests", quantity: usage.s3PutRequests, unit: "requests",
@@ -290,5 +362,26 @@ public struct CostModel: Sendable, Equatable {
                      usd: usage.lambdaGBSeconds * prices.lambdaPerGBSecond),
         ]
         return all.filter { $0.quantity != 0 }
+    }
+
+    /// Kinesis Data Streams (provisioned, enhanced fan-out, on-demand) and Firehose, in that order.
+    private static func kinesisLines(_ usage: ServiceUsage, _ prices: PriceTable) -> [CostLine] {
+        let efoGB = usage.kinesisEfoBytes / dataGBBytes
+        let inGB = usage.kinesisOnDemandBytesIn / dataGBBytes, outGB = usage.kinesisOnDemandBytesOut / dataGBBytes
+        let firehoseGB = usage.firehoseBilledBytes / dataGBBytes
+        return [
+            CostLine(item: "Kinesis shard hours", quantity: usage.kinesisShardHours, unit: "shard-hours",
+                     usd: usage.kinesisShardHours * prices.kinesisShardHour),
+            CostLine(item: "Kinesis PUT payload units", quantity: usage.kinesisPutPayloadUnits, unit: "units",
+                     usd: usage.kinesisPutPayloadUnits * prices.kinesisPerMillionPutPayloadUnits / 1e6),
+            CostLine(item: "Kinesis enhanced fan-out consumer-shard hours", quantity: usage.kinesisEfoConsumerShardHours,
+                     unit: "consumer-shard-hours", usd: usage.kinesisEfoConsumerShardHours * prices.kinesisEfoConsumerShardHour),
+            CostLine(item: "Kinesis enhanced fan-out data", quantity: efoGB, unit: "GB", usd: efoGB * prices.kinesisEfoPerGB),
+            CostLine(item: "Kinesis on-demand stream hours", quantity: usage.kinesisOnDemandStreamHours, unit: "stream-hours",
+                     usd: usage.kinesisOnDemandStreamHours * prices.kinesisOnDemandStreamHour),
+            CostLine(item: "Kinesis on-demand data in", quantity: inGB, unit: "GB", usd: inGB * prices.kinesisOnDemandPerGBIn),
+            CostLine(item: "Kinesis on-demand data out", quantity: outGB, unit: "GB", usd: outGB * prices.kinesisOnDemandPerGBOut),
+            CostLine(item: "Firehose ingestion", quantity: firehoseGB, unit: "GB", usd: firehoseGB * prices.firehosePerGBIngested),
+        ]
     }
 }

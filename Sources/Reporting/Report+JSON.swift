@@ -113,8 +113,9 @@ extension CostReport {
 extension Report {
     /// The machine-readable report; its keys are documented in reports/README.md and stable.
     ///
-    /// `topics` follows `queues` only when the scenario has topics, so reports of scenarios
-    /// without them keep the bytes they had before topics existed.
+    /// `topics` follows `queues` only when the scenario has topics, and `streams`,
+    /// `deliveryStreams` and `analytics` come next only when it has any of each, so reports of
+    /// scenarios without them keep the bytes they had before these existed.
     public var json: JSONValue {
         var members: [(String, JSONValue)] = [
             ("schemaVersion", .int(Report.schemaVersion)),
@@ -192,6 +193,9 @@ extension Report {
         ]
         if !topics.isEmpty, let queues = members.firstIndex(where: { $0.0 == "queues" }) {
             members.insert(("topics", .object(topics.map { ($0.name, $0.json) })), at: queues + 1)
+        }
+        if let consumers = members.firstIndex(where: { $0.0 == "consumers" }) {
+            members.insert(contentsOf: streamMembers, at: consumers)
         }
         return .object(members)
     }

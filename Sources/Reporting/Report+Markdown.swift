@@ -92,6 +92,9 @@ extension Report {
         }
 
         out += topicsSection
+        out += streamsSection
+        out += firehoseSection
+        out += analyticsSection
 
         if !consumers.isEmpty {
             out += "## Consumers\n\n| fleet | queue | consumers | utilisation |\n|---|---|---|---|\n"
@@ -193,6 +196,7 @@ extension Report {
             out += "\(CostLine.usdText(p.snsFirehosePerGB)) per GB delivered to Firehose, each 64 KiB of a payload billed as one "
             out += "request or delivery; deliveries to SQS and Lambda are free. Per month takes off SNS's free tiers too.\n\n"
         }
+        out += streamPricesText
         out += "| item | per scenario | cost | per month | cost |\n|---|---|---|---|---|\n"
         var items = cost.monthly.map(\.item)
         for line in cost.lines where !items.contains(line.item) { items.append(line.item) }

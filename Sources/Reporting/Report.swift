@@ -293,11 +293,21 @@ public struct Report: Sendable, Equatable {
     public var concurrency: [ConcurrencyReport] = []
     /// Their counts per replication and name, for the CSV time series.
     public var concurrencySeries: [(replication: Int, name: String, samples: [CountSample])] = []
+    /// Kinesis data streams, Firehose delivery streams and analytics applications, in the order of
+    /// the scenario file; empty when it has none.
+    public var streams: [StreamReport] = []
+    public var deliveryStreams: [DeliveryStreamReport] = []
+    public var analytics: [AnalyticsReport] = []
+    /// Every replication's per-shard write rates and consumers' iterator ages, for the CSV time series.
+    public var streamRateSeries: [(replication: Int, stream: String, shards: [String], samples: [StreamRateSample])] = []
+    public var iteratorAgeSeries: [(replication: Int, stream: String, consumer: String, shards: [String],
+                                    samples: [IteratorAgeSample])] = []
     public var cost: CostReport
 
     public static func == (a: Report, b: Report) -> Bool {
         a.scenario == b.scenario && a.seed == b.seed && a.replications == b.replications && a.queues == b.queues
             && a.topics == b.topics && a.consumers == b.consumers && a.delivery == b.delivery && a.faults == b.faults
             && a.replicationSummaries == b.replicationSummaries && a.concurrency == b.concurrency && a.cost == b.cost
+            && a.streams == b.streams && a.deliveryStreams == b.deliveryStreams && a.analytics == b.analytics
     }
 }

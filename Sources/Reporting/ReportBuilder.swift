@@ -66,6 +66,7 @@ public enum ReportBuilder {
             report.objectStore.bytesStoredPeak = max(report.objectStore.bytesStoredPeak, r.objectStore.bytesStoredPeak)
             report.objectStore.storedByteSeconds += r.objectStore.storedByteSeconds
         }
+        addStreams(to: &report, ordered)
         return report
     }
 
@@ -102,6 +103,8 @@ public enum ReportBuilder {
             usage.snsPublishRequests += Double(topic.billedPublishRequests)
             for subscription in topic.subscriptions { usage.addSNSDeliveries(of: subscription) }
         }
+        for stream in replication.streams { usage.addStream(stream, elapsed: replication.elapsed) }
+        for deliveryStream in replication.deliveryStreams { usage.firehoseBilledBytes += Double(deliveryStream.billedBytes) }
         for function in replication.scaling where function.kind == .function {
             usage.addLambda(invocations: function.invocations, billedDurationSeconds: function.billedDurationSeconds,
                             memoryMB: function.memoryMB)

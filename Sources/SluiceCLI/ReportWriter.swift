@@ -11,13 +11,17 @@ enum ReportWriter {
         } catch {
             throw CommandFailure.invalidInput("cannot create the output folder \(directory): \(error.localizedDescription)")
         }
-        let files: [(String, String)] = [
+        var files: [(String, String)] = [
             ("report.json", report.json.rendered()),
             ("report.md", report.markdown),
             ("summary.csv", report.summaryCSV),
             ("depth.csv", report.depthCSV),
             ("concurrency.csv", report.concurrencyCSV),
         ]
+        // Only scenarios with streams get their series, so the others keep the files they had.
+        if !report.streams.isEmpty {
+            files += [("stream-rate.csv", report.streamRateCSV), ("iterator-age.csv", report.iteratorAgeCSV)]
+        }
         for (name, contents) in files {
             let target = folder.appendingPathComponent(name)
             let temporary = folder.appendingPathComponent(".\(name).partial")

@@ -14,6 +14,8 @@ import SimKernel
 /// which is AWS's "after a 10 MiB read, calls in the next 5 s are throttled" and its 2 MiB/s in one
 /// rule; GetShardIterator 5 calls a second. Over a limit, the call gets
 /// ProvisionedThroughputExceededException (LimitExceededException for GetShardIterator).
+/// Enhanced fan-out consumers read through pipes of their own, apart from these limits
+/// (DataStream+EnhancedFanOut.swift).
 ///
 /// Retention is applied lazily: a shard drops its expired records whenever it is written or read,
 /// which no caller can tell from an exact expiry.

@@ -63,10 +63,10 @@ final class StreamShardPoller: TimerTarget {
 
     var bufferedRecords: Int { lanes.reduce(0) { $0 + $1.unhandledCount } }
 
-    /// Read to the tip of an open shard, with every record read handled.
+    /// Read to the tip of an open shard, with every record read handled and no answer on its way.
     var isIdle: Bool {
         guard !hasFinished else { return true }
-        guard let tip = tipAtLastRead, stream.shards[shard].isOpen, tip == stream.shards[shard].nextNumber else { return false }
+        guard answer == nil, let tip = tipAtLastRead, stream.shards[shard].isOpen, tip == stream.shards[shard].nextNumber else { return false }
         return lanes.allSatisfy(\.isIdle)
     }
 

@@ -140,6 +140,23 @@ final class PollingReader: TimerTarget {
         #expect(consumers[20].counters.subscriptions == 0 && consumers[20].isIdle)
     }
 
+    @Test func aConsumerThePolicyDeniesSubscribeToShardKeepsTryingAndReadsNothing() {
+        let world = StreamActorWorld()
+        let arn = StreamAccessControl.arn(ofStream: "clicks")
+        var evaluator = AccessEvaluator()
+        evaluator.setResourcePolicy(AccessPolicy([
+            PolicyStatement(effect: .allow, principals: [ClientServices.defaultPrincipal("audit")], actions: ["kinesis:RegisterStreamConsumer"],
+                            resources: [arn]),
+        ]), for: arn)
+        world.stream.accessControl = StreamAccessControl(evaluator: evaluator, resource: arn)
+        world.put(count: 10, keys: 2, from: 0.5)
+        let consumer = world.startEnhancedFanOut(specification())
+        world.run(until: 10)
+        #expect(consumer.registrationError == nil && consumer.counters.subscriptions == 0)
+        #expect(consumer.counters.subscribeFailures >= 5 && world.observer.processed.isEmpty)
+        #expect(world.stream.accessControl!.denied.total.total == consumer.counters.subscribeFailures)
+    }
+
     @Test func theSameSeedGivesTheSameProcessingAndAnotherSeedAnother() {
         func run(seed: UInt64) -> [StreamConsumerRecorder.Handled] {
             let world = StreamActorWorld(shards: 2, seed: seed, apiLatency: .lognormal(mean: 0.02, sd: 0.01))

@@ -91,6 +91,16 @@ import Workloads
         #expect(world.observer.processed.isEmpty && mapping.concurrencySeries.peak == 1)
     }
 
+    @Test func aLaneRetryingItsBatchDoesNotHoldUpTheOtherLanesOfItsShard() {
+        let world = StreamActorWorld()
+        world.put(count: 10, keys: 10, from: 0.5)
+        let mapping = world.startMapping(function(batchSize: 10, parallelizationFactor: 2, failureProbability: 1, maximumRetryAttempts: 2))
+        world.run(until: 60)
+        // Both lanes try at 1, 2 and 3 s side by side and give up at 4 s; one after the other would end at 7 s.
+        #expect(mapping.concurrencySeries.peak == 2 && mapping.counters.invocations == 6)
+        #expect(world.observer.discarded.count == 10 && world.observer.discarded.allSatisfy { $0.record.at.seconds == 4 })
+    }
+
     @Test func recordsOlderThanMaximumRecordAgeGoToTheDestination() {
         let world = StreamActorWorld()
         world.put(count: 1, keys: 1, from: 0.5)

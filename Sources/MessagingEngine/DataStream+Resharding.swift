@@ -73,6 +73,7 @@ extension DataStream {
     }
 
     func close(_ shard: Int) {
+        accrueOpenShardTime()
         shards[shard].closedAt = clock.now
         openShards.removeAll { $0 == shard }
     }

@@ -14,6 +14,8 @@ import SimKernel
 /// which is AWS's "after a 10 MiB read, calls in the next 5 s are throttled" and its 2 MiB/s in one
 /// rule; GetShardIterator 5 calls a second. Over a limit, the call gets
 /// ProvisionedThroughputExceededException (LimitExceededException for GetShardIterator).
+/// Enhanced fan-out consumers read through pipes of their own, apart from these limits
+/// (DataStream+EnhancedFanOut.swift).
 ///
 /// Retention is applied lazily: a shard drops its expired records whenever it is written or read,
 /// which no caller can tell from an exact expiry.
@@ -39,6 +41,13 @@ public final class DataStream: TimerTarget {
 
     /// The stream's write rate, second by second, for an on-demand stream's peak.
     var onDemand = OnDemandCapacity()
+    /// Every consumer ever registered for enhanced fan-out, deregistered ones kept so their handles
+    /// stay answerable; a consumer's index is its place here.
+    var enhancedFanOutConsumers: [EnhancedFanOutConsumerState] = []
+    /// The integral of the open shard count over time, up to `openShardTimeAccruedAt`: what a
+    /// consumer's consumer-shard-hours are read from.
+    var openShardSecondsAccrued = 0.0
+    var openShardTimeAccruedAt = Instant.zero
 
     public init(configuration: StreamConfiguration, token: Int, clock: Clock, timers: TimerScheduling? = nil) {
         precondition(configuration.problems().isEmpty, "invalid stream configuration: \(configuration.problems())")
@@ -87,6 +96,7 @@ public final class DataStream: TimerTarget {
 
     @discardableResult
     func addShard(range: ClosedRange<HashKey>, parents: [Int]) -> Int {
+        accrueOpenShardTime()
         let index = shards.count
         shards.append(ShardState(index: index, range: range, parents: parents, openedAt: clock.now, configuration: configuration))
         let position = openShards.firstIndex { shards[$0].startingHashKey > range.lowerBound } ?? openShards.count
@@ -194,6 +204,12 @@ public final class DataStream: TimerTarget {
         guard shards[shard].iteratorCalls.tryAcquire(at: now) else {
             return .failure(.limitExceeded("GetShardIterator is limited to \(configuration.shardGetShardIteratorPerSecond) calls a second per shard"))
         }
+        return firstPosition(in: shard, startingAt: type, at: now).map { ShardIterator(shard: shard, position: $0, issuedAt: now) }
+    }
+
+    /// The number of the first record a reader starting at `type` gets, after dropping what has
+    /// expired: where GetShardIterator and SubscribeToShard both begin.
+    func firstPosition(in shard: Int, startingAt type: ShardIteratorType, at now: Instant) -> Result<Int, StreamError> {
         trim(shard, at: now)
         let state = shards[shard]
         let position: Int
@@ -218,7 +234,7 @@ public final class DataStream: TimerTarget {
             }
             position = state.firstNumber + low
         }
-        return .success(ShardIterator(shard: shard, position: position, issuedAt: now))
+        return .success(position)
     }
 
     /// GetRecords: up to `limit` (≤ 10,000) records and 10 MiB from the iterator's position.

@@ -29,6 +29,12 @@ public struct StreamConfiguration: Sendable {
     public var shardReadBytesPerSecond = 2_097_152
     public var shardGetRecordsPerSecond = 5
     public var shardGetShardIteratorPerSecond = 5
+    /// Enhanced fan-out: the rate at which a shard pushes records to each subscribed consumer, its
+    /// own pipe beside the standard readers' shared 2 MiB/s.
+    public var consumerShardReadBytesPerSecond = 2_097_152
+    /// Enhanced fan-out consumers registered with the stream at once: 20 (AWS allows 50 on
+    /// On-demand Advantage streams).
+    public var enhancedFanOutConsumersMax = 20
 
     public static let retentionRange = Span.seconds(24 * 3600)...Span.seconds(365 * 24 * 3600)
     public static let recordBytesMaxRange = 1_048_576...10_485_760
@@ -42,6 +48,14 @@ public struct StreamConfiguration: Sendable {
     /// A PUT payload unit, the 25 KB (25,600 bytes) chunk a record's size is billed in.
     public static let putPayloadUnitBytes = 25_600
     public static let onDemandInitialShardCount = 4
+    /// A SubscribeToShard subscription pushes events for 5 minutes, then ends.
+    public static let subscriptionLifetime = Span.seconds(300)
+    /// SubscribeToShard: one call a second per consumer and shard.
+    public static let subscribeToShardInterval = Span.seconds(1)
+    /// A second SubscribeToShard for the same consumer and shard within 5 seconds of a successful
+    /// one is refused; from 5 seconds on it takes the subscription over.
+    public static let subscriptionTakeoverAfter = Span.seconds(5)
+    public static let consumerNameLengthMax = 128
 
     public init(name: String, shardCount: Int) {
         self.name = name
@@ -63,7 +77,9 @@ public struct StreamConfiguration: Sendable {
         if !Self.recordBytesMaxRange.contains(recordBytesMax) { found.append(("recordBytesMax", "must be between 1MiB and 10MiB")) }
         for (attribute, value) in [("shardWriteRecordsPerSecond", shardWriteRecordsPerSecond), ("shardWriteBytesPerSecond", shardWriteBytesPerSecond),
                                    ("shardReadBytesPerSecond", shardReadBytesPerSecond), ("shardGetRecordsPerSecond", shardGetRecordsPerSecond),
-                                   ("shardGetShardIteratorPerSecond", shardGetShardIteratorPerSecond)] where value < 1 {
+                                   ("shardGetShardIteratorPerSecond", shardGetShardIteratorPerSecond),
+                                   ("consumerShardReadBytesPerSecond", consumerShardReadBytesPerSecond),
+                                   ("enhancedFanOutConsumersMax", enhancedFanOutConsumersMax)] where value < 1 {
             found.append((attribute, "must be at least 1"))
         }
         return found

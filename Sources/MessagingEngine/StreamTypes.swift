@@ -156,4 +156,8 @@ public struct StreamCounters: Sendable, Equatable {
     public var putPayloadUnits = 0
     /// Times an on-demand stream added shards.
     public var onDemandScalings = 0
+    /// Records and bytes pushed to enhanced fan-out consumers (apart from `recordsRead`/`bytesRead`,
+    /// which count GetRecords).
+    public var recordsPushed = 0
+    public var bytesPushed = 0
 }

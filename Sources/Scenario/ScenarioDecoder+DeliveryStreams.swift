@@ -15,14 +15,13 @@ extension ScenarioBuilder {
             return nil
         }
         guard let name = reader.string(nameNode, fields.path("name")) else { return nil }
+        // Past its name, a delivery stream with problems is still returned (the file fails as a
+        // whole), so that what refers to it by name is not reported as well.
         var source = ScenarioModel.DeliveryStreamEntry.Source.direct
-        if let n = fields["source"], let text = reader.string(n, fields.path("source")) {
-            if text != "direct" {
-                guard text.hasPrefix("stream/") else {
-                    reader.fail(n, fields.path("source"), "'\(text)' is not a source; expected direct (Direct PUT) or stream/<name>")
-                    return nil
-                }
-                guard let index = reference(n, fields.path("source"), prefix: "stream", names: streams.map(\.name)) else { return nil }
+        if let n = fields["source"], let text = reader.string(n, fields.path("source")), text != "direct" {
+            if !text.hasPrefix("stream/") {
+                reader.fail(n, fields.path("source"), "'\(text)' is not a source; expected direct (Direct PUT) or stream/<name>")
+            } else if let index = reference(n, fields.path("source"), prefix: "stream", names: streams.map(\.name)) {
                 source = .stream(index)
             }
         } else if fields["source"] == nil {
@@ -56,16 +55,16 @@ extension ScenarioBuilder {
             configuration.bytesPerSecondMax = .max / 2
         }
         var transformation: TransformationFunctionSpecification?
-        if let n = fields["transformation"] {
-            guard let parsed = self.transformation(n, fields.path("transformation")) else { return nil }
+        if let n = fields["transformation"], let parsed = self.transformation(n, fields.path("transformation")) {
             configuration.transformation = parsed.configuration
             transformation = parsed.function
         }
-        guard let destinationNode = fields["destination"] else {
+        var destination = (name: "", endpoint: EndpointSpecification(latency: Self.defaultDestinationLatency))
+        if let n = fields["destination"] {
+            destination = self.destination(n, fields.path("destination"), configuration: &configuration) ?? destination
+        } else {
             reader.fail(node, fields.path("destination"), "missing; e.g. destination: { name: s3/my-bucket, latency: lognormal(mean=200ms, sd=50ms) }")
-            return nil
         }
-        guard let destination = self.destination(destinationNode, fields.path("destination"), configuration: &configuration) else { return nil }
         let backup = fields["backup"].flatMap { reader.string($0, fields.path("backup")) }
         // Where each of the configuration's problems sits in the file: the key whose line is shown,
         // and the field path named.
@@ -78,13 +77,10 @@ extension ScenarioBuilder {
             "transformation.bufferInterval": ("transformation", "transformation.bufferInterval"),
             "transformation.numberOfRetries": ("transformation", "transformation.retries"),
         ]
-        var valid = true
         for problem in configuration.problems() {
             let place = places[problem.attribute] ?? (problem.attribute, problem.attribute)
             reader.fail(fields[place.key] ?? nameNode, fields.path(place.path), problem.message)
-            valid = false
         }
-        guard valid else { return nil }
         return ScenarioModel.DeliveryStreamEntry(configuration: configuration, source: source, transformation: transformation,
                                                  destinationName: destination.name, destination: destination.endpoint, backup: backup)
     }

@@ -113,7 +113,7 @@ public final class StreamProducer: TimerTarget {
 
     /// When the next record will be made; nil once the producer has stopped.
     var nextArrival: Instant?
-    var recordsMade = 0
+    public private(set) var recordsMade = 0
     /// Calls issued and not yet answered, and retries waiting out their backoff.
     public private(set) var callsOutstanding = 0
     public private(set) var recordsRetried = 0

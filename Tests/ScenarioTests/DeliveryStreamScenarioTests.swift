@@ -132,6 +132,26 @@ import Workloads
         #expect(run.deliveryLatency.values.allSatisfy { Double($0) <= 60.2 + 1e-3 && Double($0) >= 0.2 - 1e-3 })
     }
 
+    // MARK: Direct PUT quotas
+
+    /// 100 records/s against a quota of 60 records a second: the producer's throttled records are
+    /// retried with backoff, and what it still cannot put after its last attempt it gives up.
+    /// Every record made is accepted or given up, never both.
+    @Test func recordsOverTheQuotaAreRetriedAndThoseStillRefusedAreGivenUp() throws {
+        let text = Self.directPut("bufferSize: 1MiB", "bufferInterval: 60s", "recordsPerSecond: 60/s", duration: "1m")
+            .replacingOccurrences(of: "    batchSize: 1", with: "    batchSize: 50\n    batchLinger: 500ms\n    retry: { maxAttempts: 3, baseDelay: 100ms, maxBackoff: 2s }")
+        let world = try run(text)
+        let run = world.deliveryStreamRuns[0]
+        let f = run.figures
+        let producer = try #require(run.producers.first)
+        expectEveryRecordAccountedFor(run)
+        #expect(f.recordsThrottled > 0)
+        #expect(f.recordsAbandonedByProducers > 0)
+        #expect(f.recordsIn + f.recordsAbandonedByProducers == producer.recordsMade)
+        // The quota holds over any second: at most 60 records a second were accepted.
+        #expect(Double(f.recordsIn) <= 60 * (world.scheduler.now.seconds + 1))
+    }
+
     // MARK: Transformation
 
     /// Each record is Dropped with probability 0.1, on its own: the share is binomial.

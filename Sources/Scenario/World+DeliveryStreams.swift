@@ -54,7 +54,7 @@ public final class DeliveryStreamRun {
         return DeliveryStreamFigures(
             name: entry.configuration.name, source: source, destination: entry.destinationName, backup: entry.backup,
             recordsIn: c.recordsIn, bytesIn: c.bytesIn, billedBytes: c.billedBytes, recordsThrottled: c.throttledRecords,
-            recordsRefused: recordsRefused + c.rejectedRequests, recordsAbandonedByProducers: producers.reduce(0) { $0 + $1.recordsAbandoned },
+            recordsRefused: recordsRefused, recordsAbandonedByProducers: producers.reduce(0) { $0 + $1.recordsAbandoned },
             transformedOk: c.recordsTransformed, transformationDropped: c.recordsDropped, transformationProcessingFailed: c.recordsProcessingFailed,
             invocations: c.invocations, invocationFailures: c.invocationFailures,
             objectsDelivered: c.objectsDelivered, recordsDelivered: c.recordsDelivered, bytesDelivered: c.bytesDelivered,
@@ -79,7 +79,8 @@ public struct DeliveryStreamFigures: Sendable, Equatable {
     public var bytesIn: Int
     public var billedBytes: Int
     public var recordsThrottled: Int
-    /// Records refused outright (over the record or batch limits).
+    /// Records read from the source stream that the delivery stream refused (over 1,000 KiB). What
+    /// it refuses a Direct PUT producer is in `recordsAbandonedByProducers`.
     public var recordsRefused: Int
     /// Records Direct PUT producers gave up on (throttled on every attempt, or refused).
     public var recordsAbandonedByProducers: Int

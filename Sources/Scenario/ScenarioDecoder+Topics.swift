@@ -173,22 +173,7 @@ extension ScenarioBuilder {
         }
         if let n = remoteOnly("concurrency") { entry.endpoint.concurrencyMax = reader.integer(n, fields.path("concurrency"), in: 1...1_000_000) }
         if let n = remoteOnly("rateLimit") { entry.endpoint.rateLimit = wholeRate(n, fields.path("rateLimit")) }
-        if let n = remoteOnly("outages"), let items = reader.sequence(n, fields.path("outages")) {
-            for (i, item) in items.enumerated() {
-                let itemPath = fields.path("outages") + "[\(i)]"
-                guard let outage = reader.mapping(item, itemPath, allowed: ScenarioKeys.outage) else { continue }
-                guard let fromNode = outage["from"], let toNode = outage["to"] else {
-                    reader.fail(item, itemPath, "an outage needs from and to, e.g. { from: 5m, to: 8m }")
-                    continue
-                }
-                guard let from = reader.duration(fromNode, outage.path("from")), let to = reader.duration(toNode, outage.path("to")) else { continue }
-                guard from < to else {
-                    reader.fail(toNode, outage.path("to"), "an outage must end after it starts")
-                    continue
-                }
-                entry.endpoint.outages.append((Instant(nanoseconds: from.nanoseconds), Instant(nanoseconds: to.nanoseconds)))
-            }
-        }
+        if let n = remoteOnly("outages") { entry.endpoint.outages = outages(n, fields.path("outages")) }
         return entry
     }
 

@@ -90,10 +90,11 @@ struct ScenarioBuilder {
         for (i, s) in streams.enumerated() where streams[..<i].contains(where: { $0.configuration.name == s.configuration.name }) {
             reader.fail(streamNodes[i], "streams[\(i)].name", "a stream named '\(s.configuration.name)' already exists; names must be unique")
         }
-        // A scenario needs something to carry messages: queues, or streams.
-        let queueNodes = (streamNodes.isEmpty ? required("queues") : top["queues"]).flatMap { reader.sequence($0, "queues") } ?? []
+        // A scenario needs something to carry messages: queues, streams or delivery streams.
+        let carriesRecords = !streamNodes.isEmpty || top["deliveryStreams"] != nil
+        let queueNodes = (carriesRecords ? top["queues"] : required("queues")).flatMap { reader.sequence($0, "queues") } ?? []
         let queues = queueNodes.enumerated().compactMap { queue($1, "queues[\($0)]") }
-        if queueNodes.isEmpty, streamNodes.isEmpty, let node = top["queues"] { reader.fail(node, "queues", "a scenario needs at least one queue or stream") }
+        if queueNodes.isEmpty, !carriesRecords, let node = top["queues"] { reader.fail(node, "queues", "a scenario needs at least one queue or stream") }
         for (i, q) in queues.enumerated() where queues[..<i].contains(where: { $0.name == q.name }) {
             reader.fail(queueNodes[i], "queues[\(i)].name", "a queue named '\(q.name)' already exists; names must be unique")
         }
@@ -120,18 +121,33 @@ struct ScenarioBuilder {
         for (i, t) in topics.enumerated() where topics[..<i].contains(where: { $0.configuration.name == t.configuration.name }) {
             reader.fail(topicNodes[i], "topics[\(i)].name", "a topic named '\(t.configuration.name)' already exists; names must be unique")
         }
-        // A producer whose target is a stream is a Kinesis producer, with keys of its own.
+        let deliveryStreamNodes = top["deliveryStreams"].flatMap { reader.sequence($0, "deliveryStreams") } ?? []
+        let deliveryStreams = deliveryStreamNodes.enumerated().compactMap {
+            deliveryStream($1, "deliveryStreams[\($0)]", streams: streams.map(\.configuration))
+        }
+        uniqueNames(deliveryStreams.map(\.configuration.name), "deliveryStreams")
+        let analytics = (top["analytics"].flatMap { reader.sequence($0, "analytics") } ?? []).enumerated().compactMap {
+            self.analytics($1, "analytics[\($0)]", streams: streams.map(\.configuration), deliveryStreams: deliveryStreams)
+        }
+        uniqueNames(analytics.map(\.specification.name), "analytics")
+        // A producer whose target is a stream is a Kinesis producer, with keys of its own; one whose
+        // target is a delivery stream puts by Direct PUT.
         let producerNodes = Array((top["producers"].flatMap { reader.sequence($0, "producers") } ?? []).enumerated())
-        let putsToStream = { (node: Node) in node.mapping?["target"]?.string?.hasPrefix("stream/") == true }
+        let putsToDeliveryStream = { (node: Node) in node.mapping?["target"]?.string?.hasPrefix("deliveryStream/") == true }
+        let putsToStream = { (node: Node) in node.mapping?["target"]?.string?.hasPrefix("stream/") == true || putsToDeliveryStream(node) }
+        let deliveryStreamProducers = producerNodes.filter { putsToDeliveryStream($1) }.compactMap {
+            deliveryStreamProducer($1, "producers[\($0)]", deliveryStreams: deliveryStreams)
+        }
         let producers = producerNodes.filter { !putsToStream($1) }.compactMap {
             producer($1, "producers[\($0)]", queues: queues, topics: topics.map(\.configuration))
         }
-        let streamProducers = producerNodes.filter { putsToStream($1) }.compactMap {
+        let streamProducers = producerNodes.filter { putsToStream($1) && !putsToDeliveryStream($1) }.compactMap {
             streamProducer($1, "producers[\($0)]", streams: streams.map(\.configuration))
         }
         let consumerNodes = top["consumers"].flatMap { reader.sequence($0, "consumers") } ?? []
         let consumers = consumerNodes.enumerated().compactMap { consumer($1, "consumers[\($0)]", queueNames: queueNames) }
-        uniqueNames(producers.map(\.specification.name) + streamProducers.map(\.specification.name), "producers")
+        uniqueNames(producers.map(\.specification.name) + streamProducers.map(\.specification.name)
+                    + deliveryStreamProducers.map(\.specification.name), "producers")
         uniqueNames(consumers.map(\.specification.name), "consumers")
         let functions = (top["functions"].flatMap { reader.sequence($0, "functions") } ?? []).enumerated().compactMap {
             function($1, "functions[\($0)]", queues: queues, fleetNames: consumers.map(\.specification.name))
@@ -192,6 +208,7 @@ struct ScenarioBuilder {
         model.topics = topics
         model.streams = streams
         model.streamProducers = streamProducers
+        addDeliveryStreamsAndAnalytics(to: &model, deliveryStreams: deliveryStreams, producers: deliveryStreamProducers, analytics: analytics)
         return model
     }
 

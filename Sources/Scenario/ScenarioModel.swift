@@ -43,6 +43,15 @@ public struct ScenarioModel: Sendable {
     public var streamConsumers: [StreamConsumerEntry] = []
     /// KCL worker crashes, scheduled.
     public var streamFaults: [StreamFault] = []
+    /// Firehose delivery streams.
+    public var deliveryStreams: [DeliveryStreamEntry] = []
+    /// Producers putting records into delivery streams by Direct PUT. Their index is the producer
+    /// number in their records' tags (a numbering of their own: their records never enter a data
+    /// stream).
+    public var deliveryStreamProducers: [DeliveryStreamProducerEntry] = []
+    /// Analytics applications. Application `i` writes results to a data stream as producer
+    /// `streamProducers.count + i` (see `AnalyticsOutputWriter`).
+    public var analytics: [AnalyticsEntry] = []
 
     /// A reader of a data stream.
     public struct StreamConsumerEntry: Sendable {
@@ -251,7 +260,7 @@ final class PolicyDraft {
 public enum ScenarioKeys {
     public static let top = ["name", "description", "duration", "drain", "warmup", "seed", "replications", "sampleInterval",
                              "eventBudget", "queues", "topics", "streams", "producers", "consumers", "functions", "network", "faults", "operations",
-                             "principals", "objectStore"]
+                             "principals", "objectStore", "deliveryStreams", "analytics"]
     public static let queue = ["name", "type", "visibilityTimeout", "retention", "delay", "receiveWaitTime",
                                "maximumMessageSize", "inFlightMax", "contentBasedDeduplication", "deduplicationScope",
                                "fifoThroughputLimit", "deduplicationInterval", "fifoScanWindow", "transactionsPerSecond",

@@ -183,7 +183,7 @@ extension World {
 
     public func streamRecordAccepted(stream: Int, tag: StreamRecordTag, key: Int, sequenceNumber: SequenceNumber, producedAt: Instant, at: Instant) {
         streamTracking[stream].ledger.recordAccepted(producer: tag.producer, record: tag.record, key: key,
-                                                     partitionKey: self.streamProducers[tag.producer].keys[key], producedAt: producedAt)
+                                                     partitionKey: self.partitionKey(producer: tag.producer, key: key), producedAt: producedAt)
     }
 
     public func streamRecordAbandoned(stream: Int, tag: StreamRecordTag, reason: String, at: Instant) {

@@ -27,6 +27,9 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
     var streamTracking: [StreamTracking] = []
     /// One per stream consumer of the scenario, every kind in one list.
     var streamConsumers: [StreamConsumerTracking] = []
+    /// Firehose delivery streams and analytics applications, in the scenario's order.
+    public internal(set) var deliveryStreamRuns: [DeliveryStreamRun] = []
+    public internal(set) var analyticsRuns: [AnalyticsRun] = []
     public private(set) var producers: [Producer] = []
     /// One per consumer fleet of the scenario, autoscaled or not; its index is the fleet's index.
     public private(set) var fleets: [ConsumerFleet] = []
@@ -97,6 +100,8 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
         let services = self.services
         buildTopics(streams: streams)
         buildStreams(streams: streams)
+        buildDeliveryStreams(streams: streams)
+        buildAnalytics(streams: streams)
         drainedQueues = queues.indices.filter { q in model.consumers.contains { $0.queue == q } || model.functions.contains { $0.queue == q } }
         producers = model.producers.enumerated().map { index, entry in
             let target: Producer.Target
@@ -139,6 +144,8 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
         }
         for function in functions { function.start() }
         startStreams()
+        startDeliveryStreams()
+        startAnalytics()
         scheduler.schedule(at: .zero, target: self, code: Code.sample.rawValue, payload: 0)
         scheduler.schedule(at: stopInstant, target: self, code: Code.producersStopped.rawValue, payload: 0)
         for (index, operation) in model.operations.enumerated() {
@@ -199,11 +206,14 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
         }
         sampleScaling(time: time)
         sampleStreams(time: time)
+        sampleDeliveryStreams(time: time)
     }
 
     /// After the producers stop, the run is over once nothing is on its way and every queue is empty.
     func stopIfDrained() {
+        finishAnalyticsWhoseInputEnded()
         guard !drained, scheduler.now >= stopInstant, producers.allSatisfy(\.isIdle), topicsIdle, streamProducersIdle, !reshardsPending,
+              deliveryStreamsIdle, analyticsIdle,
               drainedQueues.allSatisfy({ queues[$0].storedCount == 0 }),
               queues.allSatisfy({ $0.moveTaskStatus == nil }),
               model.operations.allSatisfy({ $0.at <= scheduler.now }) else { return }

@@ -68,10 +68,30 @@ public struct StreamProducerSpecification: Sendable {
 /// attempt they are given up. A retried record lands after records put since, so a key's records
 /// may be accepted in another order than they were made: what consumers must keep is the order the
 /// stream accepted them in.
+///
+/// The same producer puts into a Firehose delivery stream with Direct PUT as its source
+/// (`Target.deliveryStream`): PutRecord for a batch size of 1, otherwise PutRecordBatch, whose
+/// batches are also cut before they could pass 4 MiB. Records the delivery stream refuses over
+/// its quotas (ServiceUnavailableException) are retried the same way. Its records have no
+/// partition key and no sequence number, so the observer hears only of failed calls and of the
+/// producer finishing; what the delivery stream accepted it counts itself, and
+/// `recordsAbandoned` says what the producer gave up.
 public final class StreamProducer: TimerTarget {
+    /// Where a producer puts records.
+    public enum Target {
+        case dataStream(DataStream)
+        case deliveryStream(DeliveryStream)
+    }
+
     public let specification: StreamProducerSpecification
     public let producerIndex: Int
-    public let stream: DataStream
+    public let target: Target
+    /// The data stream it puts into; nil for a delivery stream target.
+    public var stream: DataStream? {
+        if case .dataStream(let stream) = target { return stream }
+        return nil
+    }
+    /// The index of its target among the scenario's streams (or delivery streams).
     public let streamIndex: Int
     let network: Network
     let scheduler: Scheduler
@@ -93,7 +113,7 @@ public final class StreamProducer: TimerTarget {
 
     /// When the next record will be made; nil once the producer has stopped.
     var nextArrival: Instant?
-    var recordsMade = 0
+    public private(set) var recordsMade = 0
     /// Calls issued and not yet answered, and retries waiting out their backoff.
     public private(set) var callsOutstanding = 0
     public private(set) var recordsRetried = 0
@@ -119,13 +139,20 @@ public final class StreamProducer: TimerTarget {
 
     enum Code: Int { case batchDue, callArrives, callAnswered, callFailed, callRetry }
 
-    public init(specification: StreamProducerSpecification, producerIndex: Int, stream: DataStream, streamIndex: Int, network: Network,
+    public convenience init(specification: StreamProducerSpecification, producerIndex: Int, stream: DataStream, streamIndex: Int,
+                            network: Network, scheduler: Scheduler, observer: StreamWorkloadObserver, streams: (String) -> RandomStream,
+                            stop: Instant) {
+        self.init(specification: specification, producerIndex: producerIndex, target: .dataStream(stream), streamIndex: streamIndex,
+                  network: network, scheduler: scheduler, observer: observer, streams: streams, stop: stop)
+    }
+
+    public init(specification: StreamProducerSpecification, producerIndex: Int, target: Target, streamIndex: Int, network: Network,
                 scheduler: Scheduler, observer: StreamWorkloadObserver, streams: (String) -> RandomStream, stop: Instant) {
         precondition((1...StreamConfiguration.putRecordsEntriesMax).contains(specification.batchSize), "batch size must be 1…500")
         precondition(PartitionKeyChoice.countRange.contains(specification.partitionKeys.count), "partition key count out of range")
         self.specification = specification
         self.producerIndex = producerIndex
-        self.stream = stream
+        self.target = target
         self.streamIndex = streamIndex
         self.network = network
         self.scheduler = scheduler
@@ -141,7 +168,17 @@ public final class StreamProducer: TimerTarget {
         principal = specification.principal ?? ClientServices.defaultPrincipal(specification.name)
         self.stop = stop
         rateSchedule = specification.arrivals.effectiveSchedule(specification.schedule)
-        operation = specification.batchSize == 1 ? "PutRecord" : "PutRecords"
+        switch target {
+        case .dataStream: operation = specification.batchSize == 1 ? "PutRecord" : "PutRecords"
+        case .deliveryStream: operation = specification.batchSize == 1 ? "PutRecord" : "PutRecordBatch"
+        }
+    }
+
+    /// The most bytes a batch may gather before it is cut: PutRecordBatch's 4 MiB less one largest
+    /// record, so the record that ends a batch still fits; nil (no cut) for a data stream.
+    var batchBytesMax: Int? {
+        guard case .deliveryStream = target else { return nil }
+        return DeliveryStreamConfiguration.batchBytesMax - DeliveryStreamConfiguration.recordBytesMax
     }
 
     /// Draws the first batch and schedules its sending.
@@ -170,14 +207,18 @@ public final class StreamProducer: TimerTarget {
         let deadline = first + specification.batchLinger
         var sendAt = first
         gathering.reserveCapacity(specification.batchSize)
-        while gathering.count < specification.batchSize, let instant = nextArrival, instant <= deadline {
-            gathering.append(makeRecord(at: instant))
+        var bytes = 0
+        let bytesMax = batchBytesMax ?? .max
+        while gathering.count < specification.batchSize, bytes <= bytesMax, let instant = nextArrival, instant <= deadline {
+            let record = makeRecord(at: instant)
+            gathering.append(record)
+            bytes += record.request.dataBytes
             sendAt = instant
             nextArrival = arrival(after: instant)
         }
-        // A batch cut short by the linger waits for it; one cut by the batch size or by the
+        // A batch cut short by the linger waits for it; one cut by the batch size, its bytes or the
         // producer's stop leaves with its last record.
-        if gathering.count < specification.batchSize, nextArrival != nil { sendAt = deadline }
+        if gathering.count < specification.batchSize, bytes <= bytesMax, nextArrival != nil { sendAt = deadline }
         scheduler.schedule(at: sendAt, target: self, code: Code.batchDue.rawValue, payload: 0)
     }
 
@@ -231,6 +272,14 @@ public final class StreamProducer: TimerTarget {
         }
         let records = calls[row].records
         var retry: [Pending] = []
+        let stream: DataStream
+        switch target {
+        case .deliveryStream(let deliveryStream):
+            answer(row, retry: put(records, into: deliveryStream), at: now)
+            return
+        case .dataStream(let dataStream):
+            stream = dataStream
+        }
         if let denial = stream.authorize(principal, specification.batchSize == 1 ? .putRecord : .putRecords) {
             for record in records { abandon(record, reason: denial.description, at: now) }
         } else if specification.batchSize == 1 {
@@ -243,12 +292,39 @@ public final class StreamProducer: TimerTarget {
                 for record in records where accept(record, .rejected(error), at: now) { retry.append(record) }
             }
         }
+        answer(row, retry: retry, at: now)
+    }
+
+    /// Leaves in the call only the records to send again, and answers it at its instant.
+    func answer(_ row: Int, retry: [Pending], at now: Instant) {
         calls[row].records = retry
         if calls[row].answerAt == now {
             callAnswered(row)
         } else {
             scheduler.schedule(at: calls[row].answerAt, target: self, code: Code.callAnswered.rawValue, payload: row)
         }
+    }
+
+    /// PutRecord or PutRecordBatch into a delivery stream; returns the records to send again. A
+    /// refused call (over the requests quota: retried; over the limits: given up) answers for all
+    /// its records.
+    func put(_ records: [Pending], into deliveryStream: DeliveryStream) -> [Pending] {
+        let inputs = records.map { DeliveryStreamRecordInput(dataBytes: $0.request.dataBytes, tag: $0.request.tag) }
+        let results: [DeliveryStreamPutResult]
+        if specification.batchSize == 1 {
+            results = inputs.map { deliveryStream.putRecord($0) }
+        } else {
+            switch deliveryStream.putRecordBatch(inputs) {
+            case .entries(let entries): results = entries
+            case .rejected(let error): results = Array(repeating: .failed(error), count: records.count)
+            }
+        }
+        var retry: [Pending] = []
+        for (record, result) in zip(records, results) {
+            guard case .failed(let error) = result else { continue }
+            if error.isRetryable { retry.append(record) } else { recordsAbandoned += 1 }
+        }
+        return retry
     }
 
     /// Tells the observer what became of a record; true when it should be sent again.
@@ -267,6 +343,7 @@ public final class StreamProducer: TimerTarget {
 
     func abandon(_ record: Pending, reason: String, at now: Instant) {
         recordsAbandoned += 1
+        guard case .dataStream = target else { return }
         observer.streamRecordAbandoned(stream: streamIndex, tag: StreamRecordTag(rawValue: record.request.tag), reason: reason, at: now)
     }
 

@@ -32,6 +32,19 @@ import Testing
         #expect(first.summaryCSV == second.summaryCSV)
     }
 
+    /// The bundled Firehose and analytics scenarios, shortened.
+    @Test(arguments: ["firehose-s3", "windowed-metrics"])
+    func bundledDeliveryStreamScenariosGiveIdenticalReportBytes(name: String) throws {
+        var model = try bundledScenario(name)
+        model.duration = .seconds(180)
+        model.replications = 2
+        let first = ScenarioRunner.run(model)
+        let second = ScenarioRunner.run(model)
+        #expect(first.json.rendered() == second.json.rendered())
+        #expect(first.markdown == second.markdown)
+        #expect(first.summaryCSV == second.summaryCSV)
+    }
+
     @Test func replicationOrderDoesNotChangeTheReport() throws {
         var model = try bundledScenario("quickstart")
         model.duration = .seconds(60)

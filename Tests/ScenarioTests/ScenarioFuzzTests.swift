@@ -9,7 +9,7 @@ import Testing
     /// Mutations of the bundled scenarios: deleted, duplicated, replaced and inserted characters and lines.
     @Test func mutatedScenariosNeverCrashTheDecoder() throws {
         let sources = try ["quickstart", "mm1", "mm3", "broken", "fifo-orders", "poison-messages", "burst-autoscaling",
-                            "fanout-notifications", "fifo-fanout"]
+                            "fanout-notifications", "fifo-fanout", "firehose-s3", "windowed-metrics"]
             .map(bundledScenarioText) + [Self.securityScenario]
         let rng = RandomStream(seed: 20_261_127)
         var decoded = 0, rejected = 0

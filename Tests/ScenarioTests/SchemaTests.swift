@@ -50,6 +50,15 @@ import Testing
         #expect(keys(of: try #require((schema["properties"] as? [String: Any])?["objectStore"] as? [String: Any])) == Set(ScenarioKeys.objectStore))
         #expect(keys(of: try #require(producer?["extendedClient"] as? [String: Any])) == Set(ScenarioKeys.extendedClient))
         #expect(keys(of: try definition("topic")) == Set(ScenarioKeys.topic))
+        let deliveryStream = try definition("deliveryStream")
+        #expect(keys(of: deliveryStream) == Set(ScenarioKeys.deliveryStream))
+        let deliveryStreamProperties = deliveryStream["properties"] as? [String: Any]
+        #expect(keys(of: try #require(deliveryStreamProperties?["transformation"] as? [String: Any])) == Set(ScenarioKeys.transformation))
+        let destination = try #require(deliveryStreamProperties?["destination"] as? [String: Any])
+        #expect(keys(of: destination) == Set(ScenarioKeys.destination))
+        let destinationOutage = ((destination["properties"] as? [String: Any])?["outages"] as? [String: Any])?["items"] as? [String: Any]
+        #expect(keys(of: try #require(destinationOutage)) == Set(ScenarioKeys.outage))
+        #expect(keys(of: try definition("analytics")) == Set(ScenarioKeys.analytics))
         let subscription = try definition("subscription")
         #expect(keys(of: subscription) == Set(ScenarioKeys.subscription))
         let subscriptionProperties = subscription["properties"] as? [String: Any]

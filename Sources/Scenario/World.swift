@@ -277,6 +277,8 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
         result.callsRetried = callsRetried
         result.scaling = scalingObservations(at: now)
         result.topics = observeTopics()
+        result.deliveryStreams = deliveryStreamRuns.map(\.observations)
+        result.analytics = analyticsRuns.map(\.observations)
         return result
     }
 

@@ -50,6 +50,14 @@ import Testing
         #expect(keys(of: try #require((schema["properties"] as? [String: Any])?["objectStore"] as? [String: Any])) == Set(ScenarioKeys.objectStore))
         #expect(keys(of: try #require(producer?["extendedClient"] as? [String: Any])) == Set(ScenarioKeys.extendedClient))
         #expect(keys(of: try definition("topic")) == Set(ScenarioKeys.topic))
+        #expect(keys(of: try definition("stream")) == Set(ScenarioKeys.stream))
+        #expect(keys(of: try definition("streamProducer")) == Set(ScenarioKeys.streamProducer))
+        let streamProperties = try definition("stream")["properties"] as? [String: Any]
+        let reshard = (streamProperties?["reshard"] as? [String: Any])?["items"] as? [String: Any]
+        #expect(keys(of: try #require(reshard)) == Set(ScenarioKeys.reshard))
+        #expect(keys(of: try #require(streamProperties?["hotShardSplit"] as? [String: Any])) == Set(ScenarioKeys.hotShardSplit))
+        let streamProducerProperties = try definition("streamProducer")["properties"] as? [String: Any]
+        #expect(keys(of: try #require(streamProducerProperties?["partitionKeys"] as? [String: Any])) == Set(ScenarioKeys.partitionKeys))
         let deliveryStream = try definition("deliveryStream")
         #expect(keys(of: deliveryStream) == Set(ScenarioKeys.deliveryStream))
         let deliveryStreamProperties = deliveryStream["properties"] as? [String: Any]

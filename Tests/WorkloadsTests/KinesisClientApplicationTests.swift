@@ -5,7 +5,7 @@ import Testing
 import Workloads
 
 /// Keeps what stream consumers report, in order.
-final class StreamConsumerRecorder: StreamWorkloadObserver {
+final class KCLRecorder: StreamWorkloadObserver {
     struct Batch: Equatable {
         var consumer: Int
         var shard: Int
@@ -65,7 +65,7 @@ final class KinesisClientWorld {
     let scheduler = Scheduler()
     let stream: DataStream
     let network: Network
-    let observer = StreamConsumerRecorder()
+    let observer = KCLRecorder()
     let seed: UInt64
     private(set) var applications: [KinesisClientApplication] = []
     private var recordsPut = 0
@@ -245,7 +245,7 @@ final class KinesisClientWorld {
         world.at(6.5) { application.crash(worker: 0, restartAfter: nil) }
         world.run(until: 30, checking: true)
         let takeover = world.observer.leaseChanges.last
-        #expect(takeover == StreamConsumerRecorder.LeaseTaken(consumer: 0, shard: 0, worker: 1, previous: 0,
+        #expect(takeover == KCLRecorder.LeaseTaken(consumer: 0, shard: 0, worker: 1, previous: 0,
                                                                at: Instant(nanoseconds: 5 * Self.renewInterval.nanoseconds)))
         #expect(application.counters.recordsReprocessed == 100)
         #expect(application.counters.recordsProcessed == 1100)
@@ -266,7 +266,7 @@ final class KinesisClientWorld {
         application.start()
         world.at(6.5) { application.removeWorker(0) }
         world.run(until: 30, checking: true)
-        #expect(world.observer.leaseChanges.last == StreamConsumerRecorder.LeaseTaken(
+        #expect(world.observer.leaseChanges.last == KCLRecorder.LeaseTaken(
             consumer: 0, shard: 0, worker: 1, previous: nil, at: Instant(nanoseconds: 2 * Self.renewInterval.nanoseconds)))
         #expect(application.counters.recordsReprocessed == 0)
         #expect(application.counters.leaseTakeovers == 0)
@@ -440,7 +440,7 @@ final class KinesisClientWorld {
     }
 
     @Test func theSameSeedGivesTheSameRunAndAnotherSeedAnotherOne() {
-        func run(seed: UInt64) -> (KinesisClientCounters, [StreamConsumerRecorder.Event]) {
+        func run(seed: UInt64) -> (KinesisClientCounters, [KCLRecorder.Event]) {
             let world = KinesisClientWorld(shards: 3, apiLatency: .lognormal(mean: 0.01, sd: 0.005), seed: seed)
             let application = world.application(kcl(workers: 2, processing: .lognormal(mean: 0.003, sd: 0.002),
                                                     failureProbability: 0.1, checkpointInterval: .seconds(3)))

@@ -41,8 +41,6 @@ public struct ScenarioModel: Sendable {
     /// Everything that reads a stream, every kind in one list: its index is the consumer number
     /// stream actors report with.
     public var streamConsumers: [StreamConsumerEntry] = []
-    /// KCL worker crashes, scheduled.
-    public var streamFaults: [StreamFault] = []
     /// Firehose delivery streams.
     public var deliveryStreams: [DeliveryStreamEntry] = []
     /// Producers putting records into delivery streams by Direct PUT. Their index is the producer
@@ -213,22 +211,6 @@ public struct HotShardSplitPolicy: Sendable, Equatable {
         self.sustained = sustained
         self.evaluationPeriod = evaluationPeriod
         self.maxShards = maxShards
-    }
-}
-
-/// A crash of some workers of a KCL application, with an optional restart.
-public struct StreamFault: Sendable, Equatable {
-    public var at: Instant
-    /// Index into the scenario's stream consumers.
-    public var consumer: Int
-    /// Workers that crash: the first `count` live workers.
-    public var count: Int
-    public var restartAfter: Span?
-    public init(at: Instant, consumer: Int, count: Int, restartAfter: Span?) {
-        self.at = at
-        self.consumer = consumer
-        self.count = count
-        self.restartAfter = restartAfter
     }
 }
 

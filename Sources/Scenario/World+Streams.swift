@@ -19,7 +19,6 @@ struct StreamTracking {
     var lastEvaluated: [ShardCounters] = []
     var hotPeriods: [Int] = []
     var rateSamples: [(time: Double, recordsPerSecond: [Double], throttledPerSecond: [Double])] = []
-    var producerRetries = 0
     var recordsAbandoned = 0
 }
 
@@ -34,7 +33,6 @@ struct StreamConsumerTracking {
     var leaseTakeovers = 0
     /// The last millisBehindLatest reported for each shard (by shard index), nil before any.
     var lag: [Int64?] = []
-    var lagSamples: [(time: Double, perShard: [Int64?])] = []
     init(stream: Int) { self.stream = stream }
 }
 

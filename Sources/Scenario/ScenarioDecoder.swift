@@ -144,15 +144,27 @@ struct ScenarioBuilder {
         let streamProducers = producerNodes.filter { putsToStream($1) && !putsToDeliveryStream($1) }.compactMap {
             streamProducer($1, "producers[\($0)]", streams: streams.map(\.configuration))
         }
-        let consumerNodes = top["consumers"].flatMap { reader.sequence($0, "consumers") } ?? []
-        let consumers = consumerNodes.enumerated().compactMap { consumer($1, "consumers[\($0)]", queueNames: queueNames) }
+        // A consumer or function whose source is a stream reads it (KCL, enhanced fan-out, Lambda).
+        let allConsumerNodes = Array((top["consumers"].flatMap { reader.sequence($0, "consumers") } ?? []).enumerated())
+        let allFunctionNodes = Array((top["functions"].flatMap { reader.sequence($0, "functions") } ?? []).enumerated())
+        let streamConfigurations = streams.map(\.configuration)
+        let streamConsumerItems = allConsumerNodes.filter { Self.readsStream($1) }.compactMap { i, node in
+            streamConsumer(node, "consumers[\(i)]", streams: streamConfigurations).map { (node: node, path: "consumers[\(i)]", entry: $0) }
+        } + allFunctionNodes.filter { Self.readsStream($1) }.compactMap { i, node in
+            streamFunction(node, "functions[\(i)]", streams: streamConfigurations).map { (node: node, path: "functions[\(i)]", entry: $0) }
+        }
+        let streamConsumers = streamConsumerItems.map(\.entry)
+        let consumerNodes = allConsumerNodes.filter { !Self.readsStream($1) }
+        let consumers = consumerNodes.compactMap { consumer($1, "consumers[\($0)]", queueNames: queueNames) }
         uniqueNames(producers.map(\.specification.name) + streamProducers.map(\.specification.name)
                     + deliveryStreamProducers.map(\.specification.name), "producers")
         uniqueNames(consumers.map(\.specification.name), "consumers")
-        let functions = (top["functions"].flatMap { reader.sequence($0, "functions") } ?? []).enumerated().compactMap {
+        let functions = allFunctionNodes.filter { !Self.readsStream($1) }.compactMap {
             function($1, "functions[\($0)]", queues: queues, fleetNames: consumers.map(\.specification.name))
         }
         uniqueNames(functions.map(\.specification.name), "functions")
+        checkStreamConsumers(streamConsumerItems, streams: streamConfigurations,
+                             otherNames: consumers.map(\.specification.name) + functions.map(\.specification.name))
 
         var apiLatency = Distribution.constant(0)
         var retryPolicy = RetryPolicy.standard
@@ -177,14 +189,22 @@ struct ScenarioBuilder {
         if case .constant(let latency) = apiLatency, latency == 0, consumers.count == consumerNodes.count {
             for (i, entry) in consumers.enumerated()
             where entry.specification.waitTime == .zero && entry.specification.emptyReceiveDelay == .zero {
-                reader.fail(consumerNodes[i], "consumers[\(i)]", "short polling (waitTime: 0s) with no API latency would poll for ever at one "
+                reader.fail(consumerNodes[i].element, "consumers[\(consumerNodes[i].offset)]", "short polling (waitTime: 0s) with no API latency would poll for ever at one "
                             + "instant; give an emptyReceiveDelay (e.g. 100ms), a waitTime, or network.apiLatency")
             }
         }
 
-        let faults = (top["faults"].flatMap { reader.sequence($0, "faults") } ?? []).enumerated().compactMap {
+        let faultNodes = Array((top["faults"].flatMap { reader.sequence($0, "faults") } ?? []).enumerated())
+        // From the file, not the decoded consumers: a KCL application with a mistake of its own
+        // still owns its crashes, which are not then misread as a fleet's.
+        let kclNames = allConsumerNodes.filter { Self.readsStream($1) && ($1.mapping?["type"]?.string ?? "kcl") == "kcl" }
+            .compactMap { $1.mapping?["name"]?.string }
+        let faults = faultNodes.filter { !Self.targetsStreamConsumer($1, names: kclNames) }.compactMap {
             fault($1, "faults[\($0)]", fleets: consumers.map(\.specification), functions: functions.map(\.specification.name),
-                  end: (duration ?? .zero) + (drain ?? .zero))
+                  streamConsumers: streamConsumers.map(\.name), end: (duration ?? .zero) + (drain ?? .zero))
+        }
+        let streamFaults = faultNodes.filter { Self.targetsStreamConsumer($1, names: kclNames) }.compactMap {
+            streamConsumerFault($1, "faults[\($0)]", consumers: streamConsumers)
         }
 
         let operations = (top["operations"].flatMap { reader.sequence($0, "operations") } ?? []).enumerated().compactMap {
@@ -208,6 +228,8 @@ struct ScenarioBuilder {
         model.topics = topics
         model.streams = streams
         model.streamProducers = streamProducers
+        model.streamConsumers = streamConsumers
+        model.streamFaults = streamFaults
         addDeliveryStreamsAndAnalytics(to: &model, deliveryStreams: deliveryStreams, producers: deliveryStreamProducers, analytics: analytics)
         return model
     }
@@ -725,15 +747,7 @@ struct ScenarioBuilder {
         set("reportBatchItemFailures", { reader.boolean($0, $1) }) { specification.reportBatchItemFailures = $0 }
         set("accountConcurrencyLimit", { reader.integer($0, $1) }) { specification.accountConcurrencyLimit = $0 }
         var memoryMB = ScenarioModel.defaultFunctionMemoryMB
-        let mebibyte = 1_048_576, memoryRange = ScenarioModel.functionMemoryMBRange
-        set("memory", { reader.size($0, $1, in: memoryRange.lowerBound * mebibyte...memoryRange.upperBound * mebibyte) }) { bytes in
-            if bytes % mebibyte == 0 {
-                memoryMB = bytes / mebibyte
-            } else {
-                reader.fail(fields["memory"], fields.path("memory"), "Lambda memory comes in whole MiB (Lambda's MB), e.g. 512MiB")
-                valid = false
-            }
-        }
+        set("memory", functionMemoryMB) { memoryMB = $0 }
         guard valid, let name, let queue else { return nil }
         guard report(specification.problems(), in: fields) else { return nil }
         if queues[queue].isFifo && specification.batchSize > QueueConfiguration.receiveMessagesRange.upperBound {
@@ -750,6 +764,17 @@ struct ScenarioBuilder {
         return entry
     }
 
+    /// A function's `memory`: 128 MiB to 10,240 MiB in whole MiB (Lambda's MB), in MB.
+    func functionMemoryMB(_ node: Node, _ path: String) -> Int? {
+        let mebibyte = 1_048_576, range = ScenarioModel.functionMemoryMBRange
+        guard let bytes = reader.size(node, path, in: range.lowerBound * mebibyte...range.upperBound * mebibyte) else { return nil }
+        guard bytes % mebibyte == 0 else {
+            reader.fail(node, path, "Lambda memory comes in whole MiB (Lambda's MB), e.g. 512MiB")
+            return nil
+        }
+        return bytes / mebibyte
+    }
+
     func retry(_ node: Node, _ path: String) -> RetryPolicy? {
         guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.retry) else { return nil }
         let standard = RetryPolicy.standard
@@ -762,7 +787,8 @@ struct ScenarioBuilder {
 
     // MARK: Faults
 
-    func fault(_ node: Node, _ path: String, fleets: [ConsumerSpecification], functions: [String], end: Span) -> Fault? {
+    func fault(_ node: Node, _ path: String, fleets: [ConsumerSpecification], functions: [String], streamConsumers: [String] = [],
+               end: Span) -> Fault? {
         guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.fault) else { return nil }
         let actions = ["crash", "pause", "apiLatency", "apiErrors"].filter { fields[$0] != nil }
         guard actions.count == 1, let action = actions.first else {
@@ -787,6 +813,10 @@ struct ScenarioBuilder {
             guard let index = fleets.firstIndex(where: { $0.name == name }) else {
                 if functions.contains(name) {
                     reader.fail(n, spec.path("consumers"), "'\(name)' is a function; faults crash or pause consumer fleets, not functions")
+                    return nil
+                }
+                if streamConsumers.contains(name) {
+                    reader.fail(n, spec.path("consumers"), "'\(name)' reads a stream by enhanced fan-out or Lambda; faults crash or pause consumer fleets and crash KCL applications' workers")
                     return nil
                 }
                 let hint = nearest(name, in: fleets.map(\.name)).map { " Did you mean '\($0)'?" } ?? ""

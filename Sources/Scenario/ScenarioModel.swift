@@ -41,6 +41,8 @@ public struct ScenarioModel: Sendable {
     /// Everything that reads a stream, every kind in one list: its index is the consumer number
     /// stream actors report with.
     public var streamConsumers: [StreamConsumerEntry] = []
+    /// Crashes of KCL workers, at set instants.
+    public var streamFaults: [StreamConsumerFault] = []
     /// Firehose delivery streams.
     public var deliveryStreams: [DeliveryStreamEntry] = []
     /// Producers putting records into delivery streams by Direct PUT. Their index is the producer
@@ -54,6 +56,13 @@ public struct ScenarioModel: Sendable {
     /// A reader of a data stream.
     public struct StreamConsumerEntry: Sendable {
         public enum Kind: Sendable {
+            /// A KCL consumer application (`consumers:` with a stream source).
+            case kcl(KinesisClientSpecification)
+            /// An enhanced fan-out consumer (`consumers:` with `type: enhancedFanOut`).
+            case enhancedFanOut(EnhancedFanOutSpecification)
+            /// A Lambda function through an event source mapping (`functions:` with a stream
+            /// source), with its memory in MB for GB-seconds in the cost.
+            case lambda(StreamEventSourceMappingSpecification, memoryMB: Int)
             /// A Firehose delivery stream whose source is the stream (index into `deliveryStreams`).
             case deliveryStream(Int)
             /// An analytics application reading the stream (index into `analytics`).
@@ -72,6 +81,9 @@ public struct ScenarioModel: Sendable {
         /// The kind as reports name it.
         public var kindName: String {
             switch kind {
+            case .kcl: "kcl"
+            case .enhancedFanOut: "enhancedFanOut"
+            case .lambda: "lambda"
             case .deliveryStream: "firehose"
             case .analytics: "analytics"
             }
@@ -197,6 +209,23 @@ public struct ReshardOperation: Sendable, Equatable {
     }
 }
 
+/// A fault of a stream consumer: KCL workers crash at an instant and, with `restartAfter`, come
+/// back as new processes that hold no leases.
+public struct StreamConsumerFault: Sendable, Equatable {
+    /// Index into `streamConsumers`; a KCL application.
+    public var consumer: Int
+    /// Workers 0 ..< count crash (those already down stay down).
+    public var workers: Int
+    public var at: Instant
+    public var restartAfter: Span?
+    public init(consumer: Int, workers: Int, at: Instant, restartAfter: Span?) {
+        self.consumer = consumer
+        self.workers = workers
+        self.at = at
+        self.restartAfter = restartAfter
+    }
+}
+
 /// An operator's (or a Lambda's) rule for hot shards: every `evaluationPeriod`, a shard whose
 /// write demand (records put and refused, against the shard's records and bytes limits) was at
 /// least `writeUtilization` of its capacity in each period for `sustained` is split at the middle
@@ -278,6 +307,16 @@ public enum ScenarioKeys {
     public static let function = ["name", "source", "batchSize", "batchingWindow", "maximumConcurrency", "duration", "coldStart",
                                   "failureProbability", "partialBatchFailureProbability", "reportBatchItemFailures",
                                   "accountConcurrencyLimit", "memory", "principal"]
+    /// A consumer whose source is a stream: a KCL application, or with `type: enhancedFanOut` an
+    /// enhanced fan-out consumer.
+    public static let kclConsumer = ["name", "source", "type", "workers", "pollInterval", "maxRecords", "processing", "batchOverhead",
+                                     "failureProbability", "taskBackoff", "checkpointEveryRecords", "checkpointInterval", "initialPosition",
+                                     "failoverTime", "leaseRenewInterval", "maxLeasesForWorker"]
+    public static let enhancedFanOutConsumer = ["name", "source", "type", "processing", "initialPosition", "pushInterval", "principal"]
+    /// A function whose source is a stream.
+    public static let streamFunction = ["name", "source", "batchSize", "batchingWindow", "parallelizationFactor", "startingPosition",
+                                        "duration", "coldStart", "failureProbability", "maximumRetryAttempts", "maximumRecordAge",
+                                        "bisectBatchOnFunctionError", "accountConcurrencyLimit", "memory", "principal"]
     public static let network = ["apiLatency", "retry", "kmsLatency"]
     public static let statement = ["effect", "principals", "actions", "resources"]
     public static let objectStore = ["putLatency", "getLatency", "deleteLatency", "failureProbability"]

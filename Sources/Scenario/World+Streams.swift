@@ -177,6 +177,15 @@ extension World {
         }
     }
 
+    /// Checks whether the run is drained once the event under way has finished. A consumer tells
+    /// the observer what it read or processed in the middle of its own step (a poller reports its
+    /// lag before it hands the records on), when the world cannot yet see it idle.
+    func requestDrainCheck() {
+        guard !drainCheckPending, !drained else { return }
+        drainCheckPending = true
+        scheduler.schedule(at: scheduler.now, target: self, code: Code.drainCheck.rawValue, payload: 0)
+    }
+
     // MARK: StreamWorkloadObserver
 
     public func streamRecordAccepted(stream: Int, tag: StreamRecordTag, key: Int, sequenceNumber: SequenceNumber, producedAt: Instant, at: Instant) {
@@ -193,6 +202,7 @@ extension World {
     public func streamRecordsProcessed(stream: Int, consumer: Int, shard: Int, records: ArraySlice<StreamRecord>, at: Instant) {
         // In place: a copy of the consumer's tracking would copy its bit set on the first write.
         check(records, handledBy: &streamConsumers[consumer], ledger: streamTracking[stream].ledger, at: at)
+        if at >= stopInstant { requestDrainCheck() }
     }
 
     func check(_ records: ArraySlice<StreamRecord>, handledBy tracking: inout StreamConsumerTracking, ledger: StreamRecordLedger, at: Instant) {
@@ -214,6 +224,7 @@ extension World {
             let tag = StreamRecordTag(rawValue: record.tag)
             _ = streamConsumers[consumer].check.handle(producer: tag.producer, record: tag.record, ledger: ledger, discarded: true)
         }
+        if at >= stopInstant { requestDrainCheck() }
     }
 
     public func streamReadThrottled(stream: Int, consumer: Int, shard: Int, at: Instant) {
@@ -223,6 +234,8 @@ extension World {
     public func streamConsumerLag(stream: Int, consumer: Int, shard: Int, millisBehindLatest: Int64, at: Instant) {
         while streamConsumers[consumer].lag.count <= shard { streamConsumers[consumer].lag.append(nil) }
         streamConsumers[consumer].lag[shard] = millisBehindLatest
+        // A read that finds the tip may be the last thing the run waits for.
+        if at >= stopInstant, millisBehindLatest == 0 { requestDrainCheck() }
     }
 
     public func streamLeaseTaken(stream: Int, consumer: Int, shard: Int, worker: Int, previous: Int?, at: Instant) {

@@ -27,6 +27,13 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
     var streamTracking: [StreamTracking] = []
     /// One per stream consumer of the scenario, every kind in one list.
     var streamConsumers: [StreamConsumerTracking] = []
+    /// The actor of each stream consumer declared under `consumers:` or `functions:`, by consumer
+    /// number; nil for Firehose and analytics readers.
+    var streamConsumerActors: [StreamConsumerActor?] = []
+    /// KCL worker crashes as they happened, for the report's fault log.
+    var streamFaultLog: [FaultEntry] = []
+    /// A drain check is scheduled at the current instant (see `requestDrainCheck`).
+    var drainCheckPending = false
     /// Firehose delivery streams and analytics applications, in the scenario's order.
     public internal(set) var deliveryStreamRuns: [DeliveryStreamRun] = []
     public internal(set) var analyticsRuns: [AnalyticsRun] = []
@@ -56,7 +63,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
     /// A queue no one consumes (a dead-letter queue, say) keeps what it holds.
     var drainedQueues: [Int] = []
 
-    enum Code: Int { case sample, producersStopped, operation, reshard, hotShardCheck }
+    enum Code: Int { case sample, producersStopped, operation, reshard, hotShardCheck, streamConsumerFault, drainCheck }
 
     public init(model: ScenarioModel, replication: Int) {
         self.model = model
@@ -100,6 +107,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
         let services = self.services
         buildTopics(streams: streams)
         buildStreams(streams: streams)
+        buildStreamConsumers(streams: streams)
         buildDeliveryStreams(streams: streams)
         buildAnalytics(streams: streams)
         drainedQueues = queues.indices.filter { q in model.consumers.contains { $0.queue == q } || model.functions.contains { $0.queue == q } }
@@ -143,6 +151,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
             if let autoscaled = autoscaledFleets[index] { autoscaled.start() } else { fleet.start() }
         }
         for function in functions { function.start() }
+        startStreamConsumers()
         startStreams()
         startDeliveryStreams()
         startAnalytics()
@@ -180,6 +189,11 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
             reshard(stream: payload >> 20, operation: payload & (1 << 20 - 1))
         case .hotShardCheck:
             evaluateHotShards(stream: payload)
+        case .streamConsumerFault:
+            injectStreamConsumerFault(payload)
+        case .drainCheck:
+            drainCheckPending = false
+            stopIfDrained()
         }
     }
 
@@ -213,6 +227,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
     func stopIfDrained() {
         finishAnalyticsWhoseInputEnded()
         guard !drained, scheduler.now >= stopInstant, producers.allSatisfy(\.isIdle), topicsIdle, streamProducersIdle, !reshardsPending,
+              streamConsumersIdle,
               deliveryStreamsIdle, analyticsIdle,
               drainedQueues.allSatisfy({ queues[$0].storedCount == 0 }),
               queues.allSatisfy({ $0.moveTaskStatus == nil }),
@@ -259,9 +274,10 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
                               busyCapacitySeconds: autoscaledFleets[fleet.fleetIndex].map { $0.instanceSeries.integral(until: now) }
                                   ?? Double(fleet.specification.count) * now.seconds)
         }
-        let faults = faultInjector.orderedLog.map {
+        // Stable by start: entries of one instant keep the order they were made in.
+        let faults = (faultInjector.orderedLog.map {
             FaultEntry(kind: $0.kind, target: $0.target, from: $0.from.seconds, to: $0.to?.seconds, detail: $0.detail)
-        }
+        } + streamFaultLog).enumerated().sorted { ($0.element.from, $0.offset) < ($1.element.from, $1.offset) }.map(\.element)
         var result = ReplicationObservations(index: replication, duration: model.duration.seconds, elapsed: now.seconds,
                                              endReason: endReason, eventsRun: scheduler.eventsRun, queues: observations,
                                              fleets: fleetObservations, delivery: delivery, faults: faults)

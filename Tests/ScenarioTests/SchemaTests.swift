@@ -28,6 +28,9 @@ import Testing
         let consumer = try definition("consumer")["properties"] as? [String: Any]
         #expect(keys(of: try #require(consumer?["scaling"] as? [String: Any])) == Set(ScenarioKeys.scaling))
         #expect(keys(of: try definition("function")) == Set(ScenarioKeys.function))
+        #expect(keys(of: try definition("kclConsumer")) == Set(ScenarioKeys.kclConsumer))
+        #expect(keys(of: try definition("enhancedFanOutConsumer")) == Set(ScenarioKeys.enhancedFanOutConsumer))
+        #expect(keys(of: try definition("streamFunction")) == Set(ScenarioKeys.streamFunction))
         #expect(keys(of: try definition("network")) == Set(ScenarioKeys.network))
         #expect(keys(of: try definition("fault")) == Set(ScenarioKeys.fault))
         #expect(keys(of: try definition("fleetSelection")) == Set(ScenarioKeys.crash))

@@ -34,7 +34,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Nothing on standard error but errors: no progress line, no summary.")
     var quiet = false
 
-    @Flag(help: "Exit with status 2 when the checker finds a delivery-guarantee violation.")
+    @Flag(help: "Exit with status 2 when a checker finds a delivery-guarantee violation (for streams: a record handled out of its partition key's order).")
     var failOnViolation = false
 
     func validate() throws {
@@ -70,9 +70,15 @@ struct Run: ParsableCommand {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - wallStart.uptimeNanoseconds) / 1e9
         let events = observations.reduce(0) { $0 + $1.eventsRun }
         let messages = observations.reduce(0) { $0 + $1.queues.reduce(0) { $0 + $1.messagesSent } }
+        let records = observations.reduce(0) { $0 + $1.streams.reduce(0) { $0 + $1.recordsPut } }
+        // Records handled out of their partition key's order break what a stream promises.
+        let streamViolations = report.streams.reduce(0) { $0 + $1.consumers.reduce(0) { $0 + $1.outOfOrder } }
         if !quiet {
-            note(String(format: "%@: %d replication(s), %d messages, %d events in %.2f s wall clock (%.0f messages/s, %.0f events/s); peak memory %.1f MiB",
-                        model.name, indices.count, messages, events, seconds, Double(messages) / max(seconds, 1e-9),
+            let carried = records == 0 ? "\(messages) messages" : "\(messages) messages and \(records) stream records"
+            let rate = records == 0 ? "\(Int(Double(messages) / max(seconds, 1e-9))) messages/s"
+                : "\(Int(Double(messages + records) / max(seconds, 1e-9))) messages and records/s"
+            note(String(format: "%@: %d replication(s), %@, %d events in %.2f s wall clock (%@, %.0f events/s); peak memory %.1f MiB",
+                        model.name, indices.count, carried, events, seconds, rate,
                         Double(events) / max(seconds, 1e-9), Double(peakMemoryBytes()) / 1_048_576))
             note("report written to \(outDirectory)/report.json, report.md, summary.csv, depth.csv, concurrency.csv")
             let d = report.delivery
@@ -84,10 +90,18 @@ struct Run: ParsableCommand {
                      + "\(s.reduce(0) { $0 + $1.delivered }) delivered, \(s.reduce(0) { $0 + $1.deadLettered }) dead-lettered, "
                      + "\(s.reduce(0) { $0 + $1.dropped }) dropped, \(s.reduce(0) { $0 + $1.pending }) pending")
             }
+            for stream in report.streams {
+                note("stream \(stream.name): \(stream.recordsPut) records put, \(stream.writeThrottled) throttled, "
+                     + "\(stream.recordsAbandoned) abandoned, \(stream.reshards.count) resharding call(s)")
+                for c in stream.consumers {
+                    note("  \(c.kind) \(c.name): \(c.recordsProcessed) processed, \(c.duplicates) duplicates, \(c.discarded) discarded, "
+                         + "\(c.unprocessedAtEnd) unprocessed at the end, \(c.outOfOrder) out of key order")
+                }
+            }
         }
-        if failOnViolation && report.delivery.violationTotal > 0 {
-            throw CommandFailure(message: "\(report.delivery.violationTotal) delivery-guarantee violation(s); see \(outDirectory)/report.md",
-                                 exitCode: 2)
+        let violations = report.delivery.violationTotal + streamViolations
+        if failOnViolation && violations > 0 {
+            throw CommandFailure(message: "\(violations) delivery-guarantee violation(s); see \(outDirectory)/report.md", exitCode: 2)
         }
     }
 }

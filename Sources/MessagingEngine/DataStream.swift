@@ -180,6 +180,7 @@ public final class DataStream: TimerTarget {
         counters.bytesPut += size
         shards[shard].counters.recordsPut += 1
         shards[shard].counters.bytesPut += size
+        shards[shard].countAcceptedRecord(at: now)
         if configuration.capacityMode == .onDemand { recordWrite(bytes: size, at: now) }
         counters.putPayloadUnits += max(1, (size + StreamConfiguration.putPayloadUnitBytes - 1) / StreamConfiguration.putPayloadUnitBytes)
         return .put(SequenceNumber(shard: shard, number: number))

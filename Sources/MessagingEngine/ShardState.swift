@@ -23,6 +23,12 @@ public struct ShardState: Sendable {
     public internal(set) var closedAt: Instant?
     /// What the shard took and refused, for per-shard reports and hot-shard policies.
     public internal(set) var counters = ShardCounters()
+    /// The most records the shard accepted within one whole second of simulated time (seconds
+    /// counted from the start of the run: [0 s, 1 s), [1 s, 2 s), …), the current second included.
+    public internal(set) var peakRecordsPerSecond = 0
+    /// The second of the last accepted record, and the records accepted in it so far.
+    var writeSecond: Int64 = -1
+    var recordsInWriteSecond = 0
 
     var records = Deque<StoredRecord>()
     /// The sequence number of `records.first`; records before it have expired.
@@ -45,6 +51,17 @@ public struct ShardState: Sendable {
         writeBytes = ByteRateLimiter(bytesMax: configuration.shardWriteBytesPerSecond)
         getRecordsCalls = TransactionRateLimiter(transactionsMax: configuration.shardGetRecordsPerSecond)
         iteratorCalls = TransactionRateLimiter(transactionsMax: configuration.shardGetShardIteratorPerSecond)
+    }
+
+    /// Counts an accepted record in its second for `peakRecordsPerSecond`: O(1), no history kept.
+    mutating func countAcceptedRecord(at now: Instant) {
+        let second = now.nanoseconds / 1_000_000_000
+        if second != writeSecond {
+            writeSecond = second
+            recordsInWriteSecond = 0
+        }
+        recordsInWriteSecond += 1
+        peakRecordsPerSecond = max(peakRecordsPerSecond, recordsInWriteSecond)
     }
 
     public var isOpen: Bool { closedAt == nil }

@@ -267,15 +267,21 @@ public struct CostModel: Sendable, Equatable {
 
     /// The cost of a month running at the scenario's rates: every quantity scaled by
     /// `monthSeconds / scenarioSeconds` (storage scales to the run's mean bytes held for a month),
-    /// then the first `sqsFreeRequestsPerMonth` SQS requests free, as a negative line, and SNS's
-    /// free publishes, HTTP/S, email and mobile push deliveries, each as a negative line.
+    /// except what is billed by the hour a resource exists — Kinesis shard-hours, enhanced fan-out
+    /// consumer-shard-hours and on-demand stream-hours — which accrue over the whole run, drain
+    /// included, and so scale by `monthSeconds / elapsedSeconds` (a stream of 2 shards open all
+    /// month is 1,440 shard-hours however long the producers ran); `elapsedSeconds` defaults to
+    /// `scenarioSeconds`. Then the first `sqsFreeRequestsPerMonth` SQS requests free, as a
+    /// negative line, and SNS's free publishes, HTTP/S, email and mobile push deliveries, each as a negative line.
     ///
     /// The SQS free tier is shared by standard and FIFO requests and taken from standard requests
     /// first: the cheaper ones, so the projection errs high. It assumes the scenario is all the
     /// SQS and SNS use of its account.
-    public func projectMonthly(scenarioSeconds: Double) -> [CostLine] {
+    public func projectMonthly(scenarioSeconds: Double, elapsedSeconds: Double? = nil) -> [CostLine] {
         precondition(scenarioSeconds > 0 && scenarioSeconds.isFinite, "a scenario lasts a positive time, got \(scenarioSeconds)")
-        let k = Self.monthSeconds / scenarioSeconds
+        let elapsed = elapsedSeconds ?? scenarioSeconds
+        precondition(elapsed > 0 && elapsed.isFinite, "a run lasts a positive time, got \(elapsed)")
+        let k = Self.monthSeconds / scenarioSeconds, kHours = Self.monthSeconds / elapsed
         var monthly = usage
         monthly.sqsStandardRequests *= k
         monthly.sqsFifoRequests *= k
@@ -291,11 +297,11 @@ public struct CostModel: Sendable, Equatable {
         monthly.snsSmsDeliveries *= k
         monthly.snsMobilePushDeliveries *= k
         monthly.snsFirehoseBytes *= k
-        monthly.kinesisShardHours *= k
+        monthly.kinesisShardHours *= kHours
         monthly.kinesisPutPayloadUnits *= k
-        monthly.kinesisEfoConsumerShardHours *= k
+        monthly.kinesisEfoConsumerShardHours *= kHours
         monthly.kinesisEfoBytes *= k
-        monthly.kinesisOnDemandStreamHours *= k
+        monthly.kinesisOnDemandStreamHours *= kHours
         monthly.kinesisOnDemandBytesIn *= k
         monthly.kinesisOnDemandBytesOut *= k
         monthly.firehoseBilledBytes *= k

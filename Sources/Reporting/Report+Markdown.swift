@@ -9,8 +9,67 @@ extension Report {
         out += "\(Units.formatDuration(duration)), drain up to \(Units.formatDuration(drain))"
         out += warmup > 0 ? ", statistics after a warm-up of \(Units.formatDuration(warmup)).\n\n" : ".\n\n"
         out += "Means carry a 95% confidence interval [low, high]; percentiles are over all messages of all replications.\n\n"
+        out += queueSections
+        out += topicsSection
+        out += streamsSection
+        out += firehoseSection
+        out += analyticsSection
+        if !consumers.isEmpty {
+            out += "## Consumers\n\n| fleet | queue | consumers | utilisation |\n|---|---|---|---|\n"
+            for f in consumers {
+                let autoscaled = concurrency.contains { $0.kind == .autoscaledFleet && $0.name == f.name }
+                out += "| \(f.name) | \(f.queue) | \(autoscaled ? "up to \(f.count), autoscaled" : "\(f.count)") "
+                out += "| \(Format.estimate(f.utilisation, Format.percent)) |\n"
+            }
+            out += "\n"
+        }
 
-        out += "## Headline\n\n"
+        if !concurrency.isEmpty {
+            out += "## Functions and autoscaled fleets\n\n"
+            out += "The count is concurrent invocations for a function and instances launched (warming up or in service) for an "
+            out += "autoscaled fleet. Its mean is over time within a replication, with the interval across replications; the other "
+            out += "figures are totals over all replications. The series is in `concurrency.csv`.\n\n"
+            out += "| name | kind | queue | peak | mean [95% CI] | invocations | failed | cold starts | throttles | scaling actions |\n"
+            out += "|---|---|---|---|---|---|---|---|---|---|\n"
+            for c in concurrency {
+                func functionOnly(_ value: Int) -> String { c.kind == .function ? "\(value)" : "–" }
+                out += "| \(c.name) | \(c.kind == .function ? "function" : "autoscaled fleet") | \(c.queue) | \(c.peak) "
+                out += "| \(Format.estimate(c.mean) { Format.fixed($0, 2) }) | \(functionOnly(c.invocations)) "
+                out += "| \(functionOnly(c.failedInvocations)) | \(functionOnly(c.coldStarts)) | \(functionOnly(c.throttles)) "
+                out += "| \(c.scalingActions) |\n"
+            }
+            out += "\n"
+        }
+
+        if !faults.isEmpty {
+            out += "## Faults\n\n| kind | target | from | to | detail |\n|---|---|---|---|---|\n"
+            for f in faults {
+                out += "| \(f.kind) | \(f.target) | \(Format.seconds(f.from)) | \(f.to.map(Format.seconds) ?? "end of run") | \(f.detail) |\n"
+            }
+            out += "\nAPI calls failed: \(callsFailed), of which retried: \(callsRetried).\n\n"
+        }
+
+        out += costSection
+
+        out += "## Replications\n\n"
+        if queues.isEmpty {
+            // Sends, deletes and queue waits are of queues: a scenario without any leaves them out.
+            out += "| # | ended after | why |\n|---|---|---|\n"
+            for r in replicationSummaries { out += "| \(r.index) | \(Format.seconds(r.elapsed)) | \(r.endReason) |\n" }
+            return out
+        }
+        out += "| # | ended after | why | sent | deleted | queue wait mean |\n|---|---|---|---|---|---|\n"
+        for r in replicationSummaries {
+            out += "| \(r.index) | \(Format.seconds(r.elapsed)) | \(r.endReason) | \(r.sent) | \(r.deleted) | \(r.queueWaitMean.map(Format.seconds) ?? "–") |\n"
+        }
+        return out
+    }
+
+    /// The headline table, delivery guarantees and each queue's detail; empty when the scenario has
+    /// no queues (what they would show is all zeros).
+    var queueSections: String {
+        guard !queues.isEmpty else { return "" }
+        var out = "## Headline\n\n"
         out += "| queue | sent/s | deleted/s | queue wait mean | queue wait p99 | end-to-end mean | end-to-end p99 |\n"
         out += "|---|---|---|---|---|---|---|\n"
         for q in queues {
@@ -91,52 +150,6 @@ extension Report {
             }
         }
 
-        out += topicsSection
-        out += streamsSection
-        out += firehoseSection
-        out += analyticsSection
-
-        if !consumers.isEmpty {
-            out += "## Consumers\n\n| fleet | queue | consumers | utilisation |\n|---|---|---|---|\n"
-            for f in consumers {
-                let autoscaled = concurrency.contains { $0.kind == .autoscaledFleet && $0.name == f.name }
-                out += "| \(f.name) | \(f.queue) | \(autoscaled ? "up to \(f.count), autoscaled" : "\(f.count)") "
-                out += "| \(Format.estimate(f.utilisation, Format.percent)) |\n"
-            }
-            out += "\n"
-        }
-
-        if !concurrency.isEmpty {
-            out += "## Functions and autoscaled fleets\n\n"
-            out += "The count is concurrent invocations for a function and instances launched (warming up or in service) for an "
-            out += "autoscaled fleet. Its mean is over time within a replication, with the interval across replications; the other "
-            out += "figures are totals over all replications. The series is in `concurrency.csv`.\n\n"
-            out += "| name | kind | queue | peak | mean [95% CI] | invocations | failed | cold starts | throttles | scaling actions |\n"
-            out += "|---|---|---|---|---|---|---|---|---|---|\n"
-            for c in concurrency {
-                func functionOnly(_ value: Int) -> String { c.kind == .function ? "\(value)" : "–" }
-                out += "| \(c.name) | \(c.kind == .function ? "function" : "autoscaled fleet") | \(c.queue) | \(c.peak) "
-                out += "| \(Format.estimate(c.mean) { Format.fixed($0, 2) }) | \(functionOnly(c.invocations)) "
-                out += "| \(functionOnly(c.failedInvocations)) | \(functionOnly(c.coldStarts)) | \(functionOnly(c.throttles)) "
-                out += "| \(c.scalingActions) |\n"
-            }
-            out += "\n"
-        }
-
-        if !faults.isEmpty {
-            out += "## Faults\n\n| kind | target | from | to | detail |\n|---|---|---|---|---|\n"
-            for f in faults {
-                out += "| \(f.kind) | \(f.target) | \(Format.seconds(f.from)) | \(f.to.map(Format.seconds) ?? "end of run") | \(f.detail) |\n"
-            }
-            out += "\nAPI calls failed: \(callsFailed), of which retried: \(callsRetried).\n\n"
-        }
-
-        out += costSection
-
-        out += "## Replications\n\n| # | ended after | why | sent | deleted | queue wait mean |\n|---|---|---|---|---|---|\n"
-        for r in replicationSummaries {
-            out += "| \(r.index) | \(Format.seconds(r.elapsed)) | \(r.endReason) | \(r.sent) | \(r.deleted) | \(r.queueWaitMean.map(Format.seconds) ?? "–") |\n"
-        }
         return out
     }
 
@@ -182,10 +195,15 @@ extension Report {
     var costSection: String {
         let p = cost.prices
         var out = "## Cost\n\n"
-        out += "List prices in USD: SQS \(CostLine.usdText(p.sqsStandardPerMillionRequests)) per million standard requests and "
-        out += "\(CostLine.usdText(p.sqsFifoPerMillionRequests)) per million FIFO requests, each 64 KiB of a payload billed as one "
-        out += "request. Per scenario is the mean over the replications, with no free tier; per month runs the scenario's rates for "
-        out += "30 days and takes off the SQS free tier.\n\n"
+        if queues.isEmpty {
+            out += "List prices in USD. Per scenario is the mean over the replications, with no free tier; per month runs the "
+            out += "scenario's rates for 30 days.\n\n"
+        } else {
+            out += "List prices in USD: SQS \(CostLine.usdText(p.sqsStandardPerMillionRequests)) per million standard requests and "
+            out += "\(CostLine.usdText(p.sqsFifoPerMillionRequests)) per million FIFO requests, each 64 KiB of a payload billed as one "
+            out += "request. Per scenario is the mean over the replications, with no free tier; per month runs the scenario's rates for "
+            out += "30 days and takes off the SQS free tier.\n\n"
+        }
         if !topics.isEmpty {
             out += "SNS: \(CostLine.usdText(p.snsPublishPerMillionRequests)) per million publish requests, "
             out += "\(CostLine.usdText(p.snsHttpPerHundredThousandDeliveries)) per 100,000 HTTP/S deliveries, "

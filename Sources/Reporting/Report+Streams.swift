@@ -145,21 +145,26 @@ extension Report {
             out += "### \(s.name) (\(s.capacityMode))\n\n"
             out += "\(s.shardsAtStart) shards at the start, \(Format.estimate(s.shardsAtEnd) { Format.fixed($0, 2) }) at the end; "
             out += "\(Format.estimate(s.shardHours) { Format.quantity($0) }) shard-hours per replication. "
+            out += "Records put \(Format.estimate(s.putRate, Format.rate)) over the producers' run, read \(Format.estimate(s.readRate, Format.rate)) "
+            out += "over the whole run (every consumer's reads counted). "
             out += "\(s.putRequests) put requests, \(s.recordsPut) records put (\(s.bytesPut) bytes, \(s.putPayloadUnits) PUT payload units), "
             out += "\(s.writeThrottled) write-throttled, \(s.producerRetries) retried by producers, \(s.recordsAbandoned) abandoned; "
             out += "\(s.getRecordsRequests) GetRecords calls returned \(s.recordsRead) records (\(s.bytesRead) bytes), "
             out += "\(s.readThrottled) read-throttled; \(s.recordsExpired) expired"
             out += s.capacityMode == "ON_DEMAND" ? "; \(s.onDemandScalings) on-demand scalings.\n\n" : ".\n\n"
             if !s.shards.isEmpty {
-                out += "| shard | parents | hash keys | opened | closed | replications | records | bytes | throttled | peak records/s |\n"
+                out += "| shard | parents | hash keys (share of the key space) | opened | closed | replications | records | bytes | throttled "
+                out += "| peak records/s |\n"
                 out += "|---|---|---|---|---|---|---|---|---|---|\n"
                 for shard in s.shards {
                     out += "| \(shard.id) | \(shard.parents.isEmpty ? "–" : shard.parents.joined(separator: ", ")) "
-                    out += "| \(shard.startingHashKey) – \(shard.endingHashKey) | \(Format.seconds(shard.openedAt)) "
+                    out += "| \(Self.keySpaceShare(shard.startingHashKey, shard.endingHashKey)) | \(Format.seconds(shard.openedAt)) "
                     out += "| \(shard.closedAt.map(Format.seconds) ?? "open") | \(shard.replications) | \(shard.recordsPut) "
                     out += "| \(shard.bytesPut) | \(shard.writeThrottled) | \(shard.peakRecordsPerSecond) |\n"
                 }
                 out += "\n"
+                out += "Hash keys are shown as shares of 0 … 2^128−1; `report.json` has them exactly. Peak records/s is the most "
+                out += "records a shard accepted within one second of simulated time, in any replication.\n\n"
             }
             if !s.reshards.isEmpty {
                 out += "Resharding:\n\n"
@@ -183,6 +188,21 @@ extension Report {
             }
         }
         return out
+    }
+
+    /// A shard's inclusive hash-key range as shares of the key space, `25%–50%`: the 39-digit keys
+    /// themselves do not read in a table. Shares are rounded to 3 decimals.
+    static func keySpaceShare(_ startingHashKey: String, _ endingHashKey: String) -> String {
+        let space = 340282366920938463463374607431768211456.0  // 2^128
+        func share(_ key: Double) -> String {
+            var text = Format.fixed(key / space * 100, 3)
+            while text.contains("."), text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+            return text
+        }
+        guard let start = Double(startingHashKey), let end = Double(endingHashKey) else { return "\(startingHashKey) – \(endingHashKey)" }
+        // The end is inclusive; as a Double it rounds to the next key, so 0 … 2^127−1 reads 0%–50%.
+        return "\(share(start))%–\(share(end))%"
     }
 
     /// Each delivery stream's records, objects and latencies; empty when the scenario has none.
@@ -248,6 +268,10 @@ extension Report {
         out += "and \(usd(p.kinesisEfoPerGB)) per GB; on-demand \(usd(p.kinesisOnDemandStreamHour)) per stream-hour, "
         out += "\(usd(p.kinesisOnDemandPerGBIn)) per GB in and \(usd(p.kinesisOnDemandPerGBOut)) per GB out. "
         out += "Firehose: \(usd(p.firehosePerGBIngested)) per GB ingested, each record rounded up to 5 KB.\n\n"
+        if !streams.isEmpty {
+            out += "Shard-hours, consumer-shard-hours and stream-hours accrue while a stream exists, drain included: per month "
+            out += "scales them by the run's elapsed time, not by how long the producers ran.\n\n"
+        }
         return out
     }
 

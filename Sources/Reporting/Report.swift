@@ -193,7 +193,8 @@ public struct CostReport: Sendable, Equatable {
     public var lines: [CostLine]
     /// The total of one replication, across replications.
     public var total: Estimate?
-    /// A 30-day month at the scenario's rates (`CostModel.projectMonthly` over `duration`), with
+    /// A 30-day month at the scenario's rates (`CostModel.projectMonthly` over `duration`, and
+    /// over the mean elapsed time for what is billed by the hour a stream or shard is open), with
     /// the SQS and SNS free tiers.
     public var monthly: [CostLine]
     public var queues: [QueueCost]

@@ -135,7 +135,9 @@ public enum ReportBuilder {
         }
         return CostReport(prices: prices, lines: model.lines(),
                           total: estimate(usages.map { CostModel(usage: $0, prices: prices).lines().totalUSD }),
-                          monthly: scenarioSeconds > 0 ? model.projectMonthly(scenarioSeconds: scenarioSeconds) : [],
+                          monthly: scenarioSeconds > 0
+                              ? model.projectMonthly(scenarioSeconds: scenarioSeconds, elapsedSeconds: replications.reduce(0) { $0 + $1.elapsed } / n)
+                              : [],
                           queues: queues, functions: functions)
     }
 

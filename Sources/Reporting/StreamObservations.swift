@@ -56,9 +56,11 @@ public struct ReshardObservation: Sendable, Equatable {
     public var time: Double
     /// `SplitShard`, `MergeShards`, `UpdateShardCount` or `onDemandScaling`.
     public var action: String
-    /// What was asked, e.g. `shardId-000000000000 at 170141183460469231731687303715884105728`.
+    /// What was asked, e.g. `shardId-000000000000 at 170141183460469231731687303715884105728`,
+    /// `shardId-000000000001 and shardId-000000000002`, `from 4 to 8 open shards`.
     public var detail: String
-    /// `done`, or the error that refused it (e.g. `LimitExceededException`).
+    /// `opened` and the shards it opened, or `refused: ` and the error that refused it (its code
+    /// first, e.g. `refused: LimitExceededException: …`).
     public var outcome: String
 
     public init(time: Double, action: String, detail: String, outcome: String) {
@@ -84,7 +86,7 @@ public struct ShardObservations: Sendable, Equatable {
     public var recordsPut = 0
     public var bytesPut = 0
     public var writeThrottled = 0
-    /// The most records accepted in any one second.
+    /// The most records accepted within any one second of simulated time ([0 s, 1 s), [1 s, 2 s), …).
     public var peakRecordsPerSecond = 0
 
     public init(id: String, parents: [String], startingHashKey: String, endingHashKey: String, openedAt: Double,

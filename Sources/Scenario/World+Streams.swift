@@ -33,6 +33,9 @@ struct StreamConsumerTracking {
     var leaseTakeovers = 0
     /// The last millisBehindLatest reported for each shard (by shard index), nil before any.
     var lag: [Int64?] = []
+    /// `lag` at each sample instant, from the first sample after any lag was reported; `perShard`
+    /// runs to the last shard reported so far (the observations pad it to every shard).
+    var iteratorAge: [IteratorAgeSample] = []
     init(stream: Int) { self.stream = stream }
 }
 
@@ -83,39 +86,54 @@ extension World {
     func reshard(stream: Int, operation position: Int) {
         let operation = model.streams[stream].reshards[position]
         let target = dataStreams[stream]
-        let outcome: String
+        let detail: String, outcome: String
         switch operation.action {
         case .split(let shard):
+            detail = describeSplit(target, shard)
             outcome = describe(split(target, shard))
         case .merge(let a, let b):
+            detail = "\(ShardState.shardId(a)) and \(ShardState.shardId(b))"
             outcome = describe(target.mergeShards(a, b).map { [$0] })
         case .updateShardCount(let count):
+            detail = "from \(target.openShards.count) to \(count) open shards"
             outcome = describe(target.updateShardCount(count))
         }
-        streamTracking[stream].reshards.append((scheduler.now.seconds, kind(of: operation.action), operation.description, outcome))
+        streamTracking[stream].reshards.append((scheduler.now.seconds, kind(of: operation.action), detail, outcome))
         stopIfDrained()
+    }
+
+    /// The hash key at which `split` divides an open shard: the middle of its range, rounded up.
+    func middleHashKey(of shard: ShardState) -> HashKey {
+        shard.startingHashKey + (shard.endingHashKey - shard.startingHashKey) / 2 + 1
     }
 
     /// SplitShard at the middle of the shard's range (where the range has one key, it cannot split).
     func split(_ stream: DataStream, _ shard: Int) -> Result<[Int], StreamError> {
         guard stream.shards.indices.contains(shard) else { return .failure(.resourceNotFound("\(ShardState.shardId(shard)) does not exist")) }
-        let range = stream.shards[shard].hashKeyRange
-        let middle = range.lowerBound + (range.upperBound - range.lowerBound) / 2 + 1
-        return stream.splitShard(shard, newStartingHashKey: middle)
+        return stream.splitShard(shard, newStartingHashKey: middleHashKey(of: stream.shards[shard]))
     }
 
+    /// What a split asks for, as the report writes it: the shard, and the key it is split at when
+    /// the shard exists.
+    func describeSplit(_ stream: DataStream, _ shard: Int) -> String {
+        guard stream.shards.indices.contains(shard) else { return ShardState.shardId(shard) }
+        return "\(ShardState.shardId(shard)) at \(middleHashKey(of: stream.shards[shard]))"
+    }
+
+    /// The action as the Kinesis API names it.
     func kind(of action: ReshardOperation.Action) -> String {
         switch action {
-        case .split: "split"
-        case .merge: "merge"
-        case .updateShardCount: "updateShardCount"
+        case .split: "SplitShard"
+        case .merge: "MergeShards"
+        case .updateShardCount: "UpdateShardCount"
         }
     }
 
+    /// `opened` and the new shards, or `refused:` and the stream's error (its code first).
     func describe(_ result: Result<[Int], StreamError>) -> String {
         switch result {
         case .success(let children): "opened " + children.map { ShardState.shardId($0) }.joined(separator: ", ")
-        case .failure(let error): "refused: \(error.code): \(error)"
+        case .failure(let error): "refused: \(error)"
         }
     }
 
@@ -141,8 +159,8 @@ extension World {
         }
         for shard in stream.shards.indices { tracking.lastEvaluated[shard] = stream.shards[shard].counters }
         for shard in toSplit where stream.openShards.count + 1 <= policy.maxShards {
-            let detail = "SplitShard \(ShardState.shardId(shard)) (hot for \(Units.formatDuration(policy.sustained.seconds)))"
-            tracking.reshards.append((scheduler.now.seconds, "split", detail, describe(split(stream, shard))))
+            let detail = "\(describeSplit(stream, shard)) (hot for \(Units.formatDuration(policy.sustained.seconds)))"
+            tracking.reshards.append((scheduler.now.seconds, "SplitShard", detail, describe(split(stream, shard))))
         }
         streamTracking[index] = tracking
         if scheduler.now < stopInstant {
@@ -156,7 +174,7 @@ extension World {
 
     // MARK: Sampling
 
-    /// Each shard's write rate and refusals since the last sample.
+    /// Each shard's write rate and refusals since the last sample, and each consumer's iterator age.
     func sampleStreams(time: Double) {
         for (index, stream) in dataStreams.enumerated() {
             var tracking = streamTracking[index]
@@ -174,6 +192,11 @@ extension World {
                 tracking.lastSampleTime = time
             }
             streamTracking[index] = tracking
+        }
+        for index in streamConsumers.indices {
+            let lag = streamConsumers[index].lag
+            guard let maximum = lag.compactMap({ $0 }).max(), streamConsumers[index].iteratorAge.last?.time != time else { continue }
+            streamConsumers[index].iteratorAge.append(IteratorAgeSample(time: time, maxMillisBehind: maximum, perShard: lag))
         }
     }
 

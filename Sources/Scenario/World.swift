@@ -293,6 +293,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
         result.callsRetried = callsRetried
         result.scaling = scalingObservations(at: now)
         result.topics = observeTopics()
+        result.streams = observeStreams(at: now)
         result.deliveryStreams = deliveryStreamRuns.map(\.observations)
         result.analytics = analyticsRuns.map(\.observations)
         return result

@@ -145,6 +145,13 @@ public struct StreamConsumerCheck: Sendable {
         ledger.accepted - processed - discarded
     }
 
+    /// Whether the consumer has processed or discarded record `record` of producer `producer`.
+    public func hasHandled(producer: Int, record: Int) -> Bool {
+        let word = record >> 6
+        guard producer < handled.count, word < handled[producer].count else { return false }
+        return handled[producer][word] & (UInt64(1) << UInt64(record & 63)) != 0
+    }
+
     mutating func note(_ example: String) {
         if examples.count < 10 { examples.append(example) }
     }

@@ -82,8 +82,10 @@ struct Run: ParsableCommand {
                         Double(events) / max(seconds, 1e-9), Double(peakMemoryBytes()) / 1_048_576))
             note("report written to \(outDirectory)/report.json, report.md, summary.csv, depth.csv, concurrency.csv")
             let d = report.delivery
-            note("delivery: \(d.sent) sent, \(d.deliveredOnce) delivered once, \(d.duplicated) duplicated, \(d.lost) lost, "
-                 + "\(d.expired) expired, \(d.queued) still queued; \(d.violationTotal) violation(s)")
+            if !model.queues.isEmpty {
+                note("delivery: \(d.sent) sent, \(d.deliveredOnce) delivered once, \(d.duplicated) duplicated, \(d.lost) lost, "
+                     + "\(d.expired) expired, \(d.queued) still queued; \(d.violationTotal) violation(s)")
+            }
             for topic in report.topics {
                 let s = topic.subscriptions
                 note("topic \(topic.name): \(topic.published) published, \(s.reduce(0) { $0 + $1.matched }) deliveries matched, "

@@ -9,10 +9,11 @@ import SimKernel
 /// carries the next iterator, until a closed shard's end (SHARD_END) names its children.
 ///
 /// Limits are per shard: writes 1,000 records and 1 MiB a second (sliding one-second windows);
-/// reads 5 GetRecords calls a second and 2 MiB a second shared by all standard readers, kept as a
-/// debt — a call that returns B bytes keeps the shard from answering reads for B / 2 MiB seconds,
-/// which is AWS's "after a 10 MiB read, calls in the next 5 s are throttled" and its 2 MiB/s in one
-/// rule; GetShardIterator 5 calls a second. Over a limit, the call gets
+/// reads 5 GetRecords calls a second and 2 MiB a second shared by all standard readers over
+/// one-second windows — within it readers do not hinder one another; past it the shard answers no
+/// read until the window's bytes are paid for at 2 MiB/s, which is AWS's "after a 10 MiB read,
+/// calls in the next 5 s are throttled" and its 2 MiB/s in one rule (`ShardState.noteRead`);
+/// GetShardIterator 5 calls a second. Over a limit, the call gets
 /// ProvisionedThroughputExceededException (LimitExceededException for GetShardIterator).
 /// Enhanced fan-out consumers read through pipes of their own, apart from these limits
 /// (DataStream+EnhancedFanOut.swift).
@@ -278,10 +279,7 @@ public final class DataStream: TimerTarget {
         counters.bytesRead += bytes
         shards[shard].counters.recordsRead += records.count
         shards[shard].counters.bytesRead += bytes
-        if bytes > 0 {
-            let debt = Span(nanoseconds: Int64((Double(bytes) / Double(configuration.shardReadBytesPerSecond) * 1e9).rounded()))
-            shards[shard].readAvailableAt = now + debt
-        }
+        if bytes > 0 { shards[shard].noteRead(bytes, at: now, bytesPerSecond: configuration.shardReadBytesPerSecond) }
         let behind = position < state.nextNumber ? (now - state.records[position - state.firstNumber].arrivedAt).nanoseconds / 1_000_000 : 0
         if !state.isOpen && position == state.nextNumber {
             return .records(records, nextIterator: nil, millisBehindLatest: behind, childShards: state.children)

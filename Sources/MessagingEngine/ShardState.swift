@@ -37,9 +37,29 @@ public struct ShardState: Sendable {
     var writeBytes: ByteRateLimiter
     var getRecordsCalls: TransactionRateLimiter
     var iteratorCalls: TransactionRateLimiter
-    /// Reads share the shard's read rate as a debt: a call returning B bytes keeps the shard from
-    /// answering reads for B / rate (a 10 MiB read: 5 s at 2 MiB/s).
+    /// Reads of the last second (GetRecords answers with bytes), oldest first, and their bytes.
+    var recentReads = Deque<(at: Instant, bytes: Int)>()
+    var recentReadBytes = 0
+    /// No read is answered before this instant (see `noteRead`).
     var readAvailableAt = Instant.zero
+
+    /// Reads share the shard's read rate over one-second windows. While the bytes read in the last
+    /// second stay within `bytesPerSecond`, readers do not hinder one another (two applications
+    /// each reading 600 KB a second are both served). Once they pass it, the shard answers no read
+    /// until the bytes read since the window's first read are paid for at the rate: a lone 10 MiB
+    /// read locks the shard for 5 s, as AWS says, and 3 MiB read within 0.4 s lock it until 1.5 s
+    /// after the first of those reads.
+    mutating func noteRead(_ bytes: Int, at now: Instant, bytesPerSecond: Int) {
+        while let first = recentReads.first, now - first.at >= Span.seconds(1) {
+            recentReadBytes -= first.bytes
+            recentReads.removeFirst()
+        }
+        recentReads.append((now, bytes))
+        recentReadBytes += bytes
+        guard recentReadBytes > bytesPerSecond, let first = recentReads.first else { return }
+        let paidAt = first.at + Span(nanoseconds: Int64((Double(recentReadBytes) / Double(bytesPerSecond) * 1e9).rounded()))
+        readAvailableAt = max(readAvailableAt, paidAt)
+    }
 
     init(index: Int, range: ClosedRange<HashKey>, parents: [Int], openedAt: Instant, configuration: StreamConfiguration) {
         self.index = index

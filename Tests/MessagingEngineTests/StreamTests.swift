@@ -250,6 +250,26 @@ func hashKeyRangeWidth(_ n: Int) -> HashKey? {
         #expect(world.read(read.next!)?.records.count == 1)
     }
 
+    /// Two applications reading 1 MB each within one second stay within the shard's 2 MiB/s, so
+    /// neither is throttled; a third reader taking the second past 2 MiB locks the shard until the
+    /// window's bytes are paid for at 2 MiB/s from its first read.
+    @Test func readersWithinTwoMebibytesASecondDoNotHinderOneAnother() throws {
+        let world = StreamWorld()
+        world.put("k", bytes: 1_000_000)
+        let first = try #require(world.read(try world.iterator()))
+        world.advance(to: 0.1)
+        let second = try #require(world.read(try world.iterator()), "a second reader within 2 MiB/s")
+        #expect(first.records.count == 1 && second.records.count == 1)
+        world.advance(to: 0.2)
+        let third = try #require(world.read(try world.iterator()))
+        #expect(third.records.count == 1)
+        // 3 × 1,000,001 bytes (data and key) read from 0 s are paid for at 2 MiB/s by 1.4305 s.
+        world.advance(to: 1.43)
+        guard case .rejected(.provisionedThroughputExceeded) = world.stream.getRecords(third.next!) else { Issue.record("read before paid"); return }
+        world.advance(to: 1.431)
+        #expect(world.read(third.next!) != nil)
+    }
+
     @Test func aShardServesFiveGetRecordsCallsASecond() throws {
         let world = StreamWorld()
         var iterator = try world.iterator()

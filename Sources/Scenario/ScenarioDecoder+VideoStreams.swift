@@ -156,8 +156,9 @@ extension ScenarioBuilder {
         let bitrate = need("bitrate", "2Mbps").flatMap { distribution($0, fields.path("bitrate"), kind: .bitrate) }
         var fragmentDuration: Span? = Self.defaultFragmentDuration
         if let n = fields["fragmentDuration"] {
-            let bounds = stream.fragmentDurationMin...stream.fragmentDurationMax
-            fragmentDuration = reader.duration(n, fields.path("fragmentDuration"), in: bounds)
+            // Bounds the wrong way round are reported with the stream; the duration is then read unchecked.
+            let (low, high) = (stream.fragmentDurationMin, stream.fragmentDurationMax)
+            fragmentDuration = reader.duration(n, fields.path("fragmentDuration"), in: low <= high ? low...high : nil)
         }
         let upload = fields["uploadLatency"].map { distribution($0, fields.path("uploadLatency"), kind: .duration) } ?? Self.defaultVideoUploadLatency
         let end = duration ?? VideoStreamConfiguration.retentionMax

@@ -201,6 +201,43 @@ import Workloads
         #expect(found.first?.message.contains("'door-2' already exists") == true)
     }
 
+    @Test func fragmentDurationBoundsTheWrongWayRoundAreReportedWithoutATrap() {
+        let found = problems(replacing("    count: 2\n", with: "    fragmentDurationMin: 30s\n"))
+        #expect(found.map(\.path) == ["videoStreams[0].fragmentDurationMin"], "\(found.map(\.description))")
+    }
+
+    /// Mutations of the bundled video scenario: deleted, duplicated, replaced and inserted characters.
+    @Test func mutatedVideoScenariosNeverCrashTheDecoder() throws {
+        let source = Array(try bundledScenarioText("video-cameras"))
+        let alphabet = Array("abcmsMbpkG:-_ {}[],()=./\n  #0123456789")
+        var state: UInt64 = 20_261_128
+        func next(below bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var decoded = 0, rejected = 0
+        for round in 0..<2_000 {
+            var text = source
+            for _ in 0..<(1 + next(below: 4)) {
+                let at = next(below: text.count)
+                switch next(below: 4) {
+                case 0: text.remove(at: at)
+                case 1: text.insert(alphabet[next(below: alphabet.count)], at: at)
+                case 2: text[at] = alphabet[next(below: alphabet.count)]
+                default: text.insert(contentsOf: text[at..<min(text.count, at + next(below: 40))], at: at)
+                }
+            }
+            do {
+                _ = try ScenarioDecoder.decode(String(text), file: "fuzz.yaml")
+                decoded += 1
+            } catch {
+                #expect(!error.diagnostics.isEmpty && error.diagnostics.allSatisfy { !$0.message.isEmpty }, "round \(round)")
+                rejected += 1
+            }
+        }
+        #expect(decoded > 0 && rejected > 0, "decoded \(decoded), rejected \(rejected)")
+    }
+
     @Test func producerNamesAreUniqueWithinAStream() {
         expectOne(replacing("        bitrate: 2Mbps\n", with: "        bitrate: 2Mbps\n      - name: camera\n        bitrate: 1Mbps\n"), line: 12,
                   path: "videoStreams[0].producers[1].name", "used twice")

@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product sluice
-for name in quickstart mm1 mm3 burst-autoscaling fifo-orders poison-messages fanout-notifications fifo-fanout firehose-s3 windowed-metrics; do
+for name in quickstart mm1 mm3 burst-autoscaling fifo-orders poison-messages fanout-notifications fifo-fanout firehose-s3 windowed-metrics video-cameras; do
   .build/release/sluice run "scenarios/$name.yaml" --out "reports/$name" --quiet
 done

@@ -333,6 +333,8 @@ public struct ReplicationObservations: Sendable {
     public var streams: [StreamObservations] = []
     public var deliveryStreams: [DeliveryStreamObservations] = []
     public var analytics: [AnalyticsObservations] = []
+    /// Kinesis video stream entries in the order of the scenario file; empty when it has none.
+    public var videoStreams: [VideoStreamObservations] = []
 
     public init(index: Int, duration: Double, elapsed: Double, endReason: String, eventsRun: Int,
                 queues: [QueueObservations], fleets: [FleetObservations], delivery: [DeliveryResult], faults: [FaultEntry]) {

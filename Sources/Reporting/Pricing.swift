@@ -52,6 +52,14 @@ public struct PriceTable: Sendable, Equatable {
     public var kinesisOnDemandPerGBOut = 0.04
     /// Firehose: per GB ingested, each record rounded up to 5 KB.
     public var firehosePerGBIngested = 0.029
+    /// Kinesis Video Streams: per GB ingested, per GB consumed through GetMedia and
+    /// GetMediaForFragmentList, and per GB-month stored, a GB being 2³⁰ bytes. These are the US East
+    /// figures the worked examples of aws.amazon.com/kinesis/video-streams/pricing/ state (checked
+    /// 2026). Consumption through HLS or DASH ($0.0119 per GB there) is not modelled: playback here
+    /// reads with GetMedia and GetMediaForFragmentList.
+    public var kinesisVideoPerGBIngested = 0.0085
+    public var kinesisVideoPerGBConsumed = 0.0085
+    public var kinesisVideoStoragePerGBMonth = 0.023
 
     public init() {}
 
@@ -118,6 +126,11 @@ public struct ServiceUsage: Sendable, Equatable {
     public var kinesisOnDemandBytesOut = 0.0
     /// Bytes Firehose bills as ingested: each record rounded up to 5 KB.
     public var firehoseBilledBytes = 0.0
+    /// Kinesis Video Streams: bytes ingested, bytes sent to consumers, and retained bytes integrated
+    /// over their whole retention (byte-seconds).
+    public var kinesisVideoBytesIngested = 0.0
+    public var kinesisVideoBytesConsumed = 0.0
+    public var kinesisVideoStoredByteSeconds = 0.0
 
     public init() {}
 
@@ -148,6 +161,9 @@ public struct ServiceUsage: Sendable, Equatable {
         mean.kinesisOnDemandBytesIn = usages.reduce(0) { $0 + $1.kinesisOnDemandBytesIn } / n
         mean.kinesisOnDemandBytesOut = usages.reduce(0) { $0 + $1.kinesisOnDemandBytesOut } / n
         mean.firehoseBilledBytes = usages.reduce(0) { $0 + $1.firehoseBilledBytes } / n
+        mean.kinesisVideoBytesIngested = usages.reduce(0) { $0 + $1.kinesisVideoBytesIngested } / n
+        mean.kinesisVideoBytesConsumed = usages.reduce(0) { $0 + $1.kinesisVideoBytesConsumed } / n
+        mean.kinesisVideoStoredByteSeconds = usages.reduce(0) { $0 + $1.kinesisVideoStoredByteSeconds } / n
         return mean
     }
 
@@ -305,6 +321,9 @@ public struct CostModel: Sendable, Equatable {
         monthly.kinesisOnDemandBytesIn *= k
         monthly.kinesisOnDemandBytesOut *= k
         monthly.firehoseBilledBytes *= k
+        monthly.kinesisVideoBytesIngested *= k
+        monthly.kinesisVideoBytesConsumed *= k
+        monthly.kinesisVideoStoredByteSeconds *= k
         var free = FreeTier()
         free.sqsStandard = min(prices.sqsFreeRequestsPerMonth, monthly.sqsStandardRequests)
         free.sqsFifo = min(prices.sqsFreeRequestsPerMonth - free.sqsStandard, monthly.sqsFifoRequests)
@@ -370,11 +389,14 @@ public struct CostModel: Sendable, Equatable {
         return all.filter { $0.quantity != 0 }
     }
 
-    /// Kinesis Data Streams (provisioned, enhanced fan-out, on-demand) and Firehose, in that order.
+    /// Kinesis Data Streams (provisioned, enhanced fan-out, on-demand), Firehose and Kinesis Video
+    /// Streams (KVS), in that order.
     private static func kinesisLines(_ usage: ServiceUsage, _ prices: PriceTable) -> [CostLine] {
         let efoGB = usage.kinesisEfoBytes / dataGBBytes
         let inGB = usage.kinesisOnDemandBytesIn / dataGBBytes, outGB = usage.kinesisOnDemandBytesOut / dataGBBytes
         let firehoseGB = usage.firehoseBilledBytes / dataGBBytes
+        let videoInGB = usage.kinesisVideoBytesIngested / dataGBBytes, videoOutGB = usage.kinesisVideoBytesConsumed / dataGBBytes
+        let videoGBMonths = usage.kinesisVideoStoredByteSeconds / storageGBBytes / monthSeconds
         return [
             CostLine(item: "Kinesis shard hours", quantity: usage.kinesisShardHours, unit: "shard-hours",
                      usd: usage.kinesisShardHours * prices.kinesisShardHour),
@@ -388,6 +410,9 @@ public struct CostModel: Sendable, Equatable {
             CostLine(item: "Kinesis on-demand data in", quantity: inGB, unit: "GB", usd: inGB * prices.kinesisOnDemandPerGBIn),
             CostLine(item: "Kinesis on-demand data out", quantity: outGB, unit: "GB", usd: outGB * prices.kinesisOnDemandPerGBOut),
             CostLine(item: "Firehose ingestion", quantity: firehoseGB, unit: "GB", usd: firehoseGB * prices.firehosePerGBIngested),
+            CostLine(item: "KVS data ingested", quantity: videoInGB, unit: "GB", usd: videoInGB * prices.kinesisVideoPerGBIngested),
+            CostLine(item: "KVS data consumed", quantity: videoOutGB, unit: "GB", usd: videoOutGB * prices.kinesisVideoPerGBConsumed),
+            CostLine(item: "KVS storage", quantity: videoGBMonths, unit: "GB-months", usd: videoGBMonths * prices.kinesisVideoStoragePerGBMonth),
         ]
     }
 }

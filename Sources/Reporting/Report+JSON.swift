@@ -195,7 +195,7 @@ extension Report {
             members.insert(("topics", .object(topics.map { ($0.name, $0.json) })), at: queues + 1)
         }
         if let consumers = members.firstIndex(where: { $0.0 == "consumers" }) {
-            members.insert(contentsOf: streamMembers, at: consumers)
+            members.insert(contentsOf: streamMembers + videoStreamMembers, at: consumers)
         }
         return .object(members)
     }

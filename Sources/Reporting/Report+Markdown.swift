@@ -14,6 +14,7 @@ extension Report {
         out += streamsSection
         out += firehoseSection
         out += analyticsSection
+        out += videoStreamsSection
         if !consumers.isEmpty {
             out += "## Consumers\n\n| fleet | queue | consumers | utilisation |\n|---|---|---|---|\n"
             for f in consumers {
@@ -215,6 +216,7 @@ extension Report {
             out += "request or delivery; deliveries to SQS and Lambda are free. Per month takes off SNS's free tiers too.\n\n"
         }
         out += streamPricesText
+        out += videoPricesText
         out += "| item | per scenario | cost | per month | cost |\n|---|---|---|---|---|\n"
         var items = cost.monthly.map(\.item)
         for line in cost.lines where !items.contains(line.item) { items.append(line.item) }

@@ -299,6 +299,8 @@ public struct Report: Sendable, Equatable {
     public var streams: [StreamReport] = []
     public var deliveryStreams: [DeliveryStreamReport] = []
     public var analytics: [AnalyticsReport] = []
+    /// Kinesis video stream entries in the order of the scenario file; empty when it has none.
+    public var videoStreams: [VideoStreamReport] = []
     /// Every replication's per-shard write rates and consumers' iterator ages, for the CSV time series.
     public var streamRateSeries: [(replication: Int, stream: String, shards: [String], samples: [StreamRateSample])] = []
     public var iteratorAgeSeries: [(replication: Int, stream: String, consumer: String, shards: [String],
@@ -310,5 +312,6 @@ public struct Report: Sendable, Equatable {
             && a.topics == b.topics && a.consumers == b.consumers && a.delivery == b.delivery && a.faults == b.faults
             && a.replicationSummaries == b.replicationSummaries && a.concurrency == b.concurrency && a.cost == b.cost
             && a.streams == b.streams && a.deliveryStreams == b.deliveryStreams && a.analytics == b.analytics
+            && a.videoStreams == b.videoStreams
     }
 }

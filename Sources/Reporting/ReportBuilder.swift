@@ -67,6 +67,7 @@ public enum ReportBuilder {
             report.objectStore.storedByteSeconds += r.objectStore.storedByteSeconds
         }
         addStreams(to: &report, ordered)
+        addVideoStreams(to: &report, ordered)
         return report
     }
 
@@ -105,6 +106,7 @@ public enum ReportBuilder {
         }
         for stream in replication.streams { usage.addStream(stream, elapsed: replication.elapsed) }
         for deliveryStream in replication.deliveryStreams { usage.firehoseBilledBytes += Double(deliveryStream.billedBytes) }
+        for video in replication.videoStreams { usage.addVideoStream(video) }
         for function in replication.scaling where function.kind == .function {
             usage.addLambda(invocations: function.invocations, billedDurationSeconds: function.billedDurationSeconds,
                             memoryMB: function.memoryMB)

@@ -91,7 +91,7 @@ struct ScenarioBuilder {
             reader.fail(streamNodes[i], "streams[\(i)].name", "a stream named '\(s.configuration.name)' already exists; names must be unique")
         }
         // A scenario needs something to carry messages: queues, streams or delivery streams.
-        let carriesRecords = !streamNodes.isEmpty || top["deliveryStreams"] != nil
+        let carriesRecords = !streamNodes.isEmpty || top["deliveryStreams"] != nil || top["videoStreams"] != nil
         let queueNodes = (carriesRecords ? top["queues"] : required("queues")).flatMap { reader.sequence($0, "queues") } ?? []
         let queues = queueNodes.enumerated().compactMap { queue($1, "queues[\($0)]") }
         if queueNodes.isEmpty, !carriesRecords, let node = top["queues"] { reader.fail(node, "queues", "a scenario needs at least one queue or stream") }
@@ -211,6 +211,7 @@ struct ScenarioBuilder {
             operation($1, "operations[\($0)]", queues: queues)
         }
 
+        let videoStreams = top["videoStreams"].map { self.videoStreams($0, duration: duration, drain: drain) } ?? []
         if let warmup, let duration, warmup >= duration, let node = top["warmup"] {
             reader.fail(node, "warmup", "the warm-up must end before the producers stop (duration \(Units.formatDuration(duration.seconds)))")
         }
@@ -231,6 +232,7 @@ struct ScenarioBuilder {
         model.streamConsumers = streamConsumers
         model.streamFaults = streamFaults
         addDeliveryStreamsAndAnalytics(to: &model, deliveryStreams: deliveryStreams, producers: deliveryStreamProducers, analytics: analytics)
+        model.videoStreams = videoStreams
         return model
     }
 

@@ -52,6 +52,8 @@ public struct ScenarioModel: Sendable {
     /// Analytics applications. Application `i` writes results to a data stream as producer
     /// `streamProducers.count + i` (see `AnalyticsOutputWriter`).
     public var analytics: [AnalyticsEntry] = []
+    /// Kinesis video streams, each with its producers and playback consumers.
+    public var videoStreams: [VideoStreamEntry] = []
 
     /// A reader of a data stream.
     public struct StreamConsumerEntry: Sendable {
@@ -271,7 +273,7 @@ final class PolicyDraft {
 public enum ScenarioKeys {
     public static let top = ["name", "description", "duration", "drain", "warmup", "seed", "replications", "sampleInterval",
                              "eventBudget", "queues", "topics", "streams", "producers", "consumers", "functions", "network", "faults", "operations",
-                             "principals", "objectStore", "deliveryStreams", "analytics"]
+                             "principals", "objectStore", "deliveryStreams", "analytics", "videoStreams"]
     public static let queue = ["name", "type", "visibilityTimeout", "retention", "delay", "receiveWaitTime",
                                "maximumMessageSize", "inFlightMax", "contentBasedDeduplication", "deduplicationScope",
                                "fifoThroughputLimit", "deduplicationInterval", "fifoScanWindow", "transactionsPerSecond",

@@ -37,6 +37,8 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
     /// Firehose delivery streams and analytics applications, in the scenario's order.
     public internal(set) var deliveryStreamRuns: [DeliveryStreamRun] = []
     public internal(set) var analyticsRuns: [AnalyticsRun] = []
+    /// Kinesis video streams, entry by entry and each entry's `count` streams in order.
+    public internal(set) var videoStreamRuns: [VideoStreamRun] = []
     public private(set) var producers: [Producer] = []
     /// One per consumer fleet of the scenario, autoscaled or not; its index is the fleet's index.
     public private(set) var fleets: [ConsumerFleet] = []
@@ -110,6 +112,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
         buildStreamConsumers(streams: streams)
         buildDeliveryStreams(streams: streams)
         buildAnalytics(streams: streams)
+        buildVideoStreams(streams: streams)
         drainedQueues = queues.indices.filter { q in model.consumers.contains { $0.queue == q } || model.functions.contains { $0.queue == q } }
         producers = model.producers.enumerated().map { index, entry in
             let target: Producer.Target
@@ -155,6 +158,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
         startStreams()
         startDeliveryStreams()
         startAnalytics()
+        startVideoStreams()
         scheduler.schedule(at: .zero, target: self, code: Code.sample.rawValue, payload: 0)
         scheduler.schedule(at: stopInstant, target: self, code: Code.producersStopped.rawValue, payload: 0)
         for (index, operation) in model.operations.enumerated() {
@@ -221,6 +225,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
         sampleScaling(time: time)
         sampleStreams(time: time)
         sampleDeliveryStreams(time: time)
+        sampleVideoStreams(time: time)
     }
 
     /// After the producers stop, the run is over once nothing is on its way and every queue is empty.
@@ -228,7 +233,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
         finishAnalyticsWhoseInputEnded()
         guard !drained, scheduler.now >= stopInstant, producers.allSatisfy(\.isIdle), topicsIdle, streamProducersIdle, !reshardsPending,
               streamConsumersIdle,
-              deliveryStreamsIdle, analyticsIdle,
+              deliveryStreamsIdle, analyticsIdle, videoStreamsIdle,
               drainedQueues.allSatisfy({ queues[$0].storedCount == 0 }),
               queues.allSatisfy({ $0.moveTaskStatus == nil }),
               model.operations.allSatisfy({ $0.at <= scheduler.now }) else { return }
@@ -296,6 +301,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
         result.streams = observeStreams(at: now)
         result.deliveryStreams = deliveryStreamRuns.map(\.observations)
         result.analytics = analyticsRuns.map(\.observations)
+        result.videoStreams = observeVideoStreams()
         return result
     }
 

@@ -93,6 +93,7 @@ struct CatalogueEntry: Sendable {
             case .duration: number + "ms"
             case .size: number + "KiB"
             case .rate: number + "/s"
+            case .bitrate: number + "Mbps"
             case .count: number
             }
         }

@@ -1,11 +1,14 @@
 /// What a quantity measures.
 ///
 /// Every quantity is stored in its base unit: seconds for a `duration`, bytes for a `size`,
-/// events per second for a `rate`, and the plain number itself for a `count`.
+/// events per second for a `rate`, bits per second for a `bitrate`, and the plain number itself
+/// for a `count`.
 public enum QuantityKind: Sendable, Equatable {
     case duration
     case size
     case rate
+    /// An encoder's bit rate, in decimal units as video and network figures are written: `2Mbps`.
+    case bitrate
     case count
 }
 
@@ -16,6 +19,7 @@ extension QuantityKind {
         case .duration: "a duration"
         case .size: "a size"
         case .rate: "a rate"
+        case .bitrate: "a bit rate"
         case .count: "a plain number"
         }
     }
@@ -29,6 +33,7 @@ extension QuantityKind {
         case .duration: "20ms"
         case .size: "2KiB"
         case .rate: "40/s"
+        case .bitrate: "2Mbps"
         case .count: "2"
         }
     }

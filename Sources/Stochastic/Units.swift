@@ -25,6 +25,12 @@ public enum Units {
         try parse(text, as: .rate)
     }
 
+    /// "2Mbps", "500kbps", "1.5Gbps", "64000bps" → bits per second. Units are decimal, as encoders
+    /// and AWS's quotas write them: `kbps` (also `Kbps`) is 1,000 bits a second, `Mbps` 10^6, `Gbps` 10^9.
+    public static func parseBitrate(_ text: String) throws(QuantityError) -> Double {
+        try parse(text, as: .bitrate)
+    }
+
     /// A quantity of the given kind; a `count` is a plain number such as `10` or `2.5` and may be negative.
     ///
     /// Leading and trailing whitespace is ignored.
@@ -63,6 +69,12 @@ public enum Units {
         formatted(perSecond, candidates: rateFormatUnits, perTime: true, baseSymbol: "/s")
     }
 
+    /// Bits per second as compact text that parses back to exactly the same `Double`: the same rule
+    /// as `formatDuration` over Gbps, Mbps, kbps, bps: `2000000` → `2Mbps`, `1500` → `1.5kbps`.
+    public static func formatBitrate(_ bitsPerSecond: Double) -> String {
+        formatted(bitsPerSecond, candidates: bitrateFormatUnits, perTime: false, baseSymbol: "bps")
+    }
+
     /// A value of the given kind as text that parses back to the same `Double` with `parse(_:as:)`.
     ///
     /// A `count` prints as the shortest exact decimal (`2`, `2.5`, `1e-05`).
@@ -71,6 +83,7 @@ public enum Units {
         case .duration: formatDuration(value)
         case .size: formatSize(value)
         case .rate: formatRate(value)
+        case .bitrate: formatBitrate(value)
         case .count: numberText(value)
         }
     }
@@ -112,10 +125,21 @@ extension Units {
         Unit(symbol: "GiB", multiplier: 1_073_741_824, divisor: 1),
     ]
 
+    static let bitrateUnits: [Unit] = [
+        Unit(symbol: "bps", multiplier: 1, divisor: 1),
+        Unit(symbol: "kbps", multiplier: 1000, divisor: 1),
+        Unit(symbol: "Kbps", multiplier: 1000, divisor: 1),
+        Unit(symbol: "Mbps", multiplier: 1_000_000, divisor: 1),
+        Unit(symbol: "Gbps", multiplier: 1_000_000_000, divisor: 1),
+    ]
+
     /// Formatting candidates, in the order they are tried.
     static let durationFormatUnits: [Unit] = ["d", "h", "m", "s", "ms", "us", "ns"].map(durationUnit)
     static let sizeFormatUnits: [Unit] = ["GiB", "GB", "MiB", "MB", "KiB", "KB", "B"].map { symbol in
         sizeUnits.first { $0.symbol == symbol }!
+    }
+    static let bitrateFormatUnits: [Unit] = ["Gbps", "Mbps", "kbps", "bps"].map { symbol in
+        bitrateUnits.first { $0.symbol == symbol }!
     }
     static let rateFormatUnits: [Unit] = ["s", "m", "h", "d"].map { symbol in
         let unit = durationUnit(symbol)
@@ -176,9 +200,9 @@ extension Units {
         case .count:
             guard unitText.isEmpty else { return .failure(.unexpectedUnit(number: numberText)) }
             value = number
-        case .duration, .size:
+        case .duration, .size, .bitrate:
             guard !unitText.isEmpty else { return .failure(.missingUnit(number: numberText)) }
-            let units = kind == .duration ? durationUnits : sizeUnits
+            let units = kind == .duration ? durationUnits : kind == .size ? sizeUnits : bitrateUnits
             guard let unit = units.first(where: { $0.symbol == unitText }) else {
                 return .failure(.unknownUnit(unitText))
             }
@@ -211,6 +235,7 @@ extension Units {
         case .duration: "write a number followed by a unit (ns, us, ms, s, m, min, h, d), e.g. 250ms"
         case .size: "write a number followed by a unit (B, KB, KiB, MB, MiB, GB, GiB), e.g. 64KiB"
         case .rate: "write a number per unit of time (/ns, /us, /ms, /s, /m, /min, /h, /d), e.g. 500/s"
+        case .bitrate: "write a number followed by a unit (bps, kbps, Mbps, Gbps), e.g. 2Mbps"
         case .count: "write a number such as 10 or 2.5"
         }
     }
@@ -227,6 +252,7 @@ extension Units {
             case .duration: return "\(subject) needs a duration unit, e.g. \(number)ms"
             case .size: return "\(subject) needs a size unit, e.g. \(number)KiB"
             case .rate: return "\(subject) needs a unit of time, e.g. \(number)/s"
+            case .bitrate: return "\(subject) needs a bit rate unit, e.g. \(number)Mbps"
             case .count: return "\(subject) is not \(kind.nounPhrase): \(formatHint(kind))"
             }
         case .unknownUnit(let unit):

@@ -81,6 +81,15 @@ public final class VideoPlayback: TimerTarget, VideoMediaReceiver {
     public private(set) var stopped = false
     /// Archived: a replay is listing or fetching.
     var replaying = false
+    /// Live: the connection has sent everything the stream holds and waits for the next fragment.
+    public private(set) var waitingForFragments = false
+    /// Archived: the end of the time range of the last replay that has fetched all it listed
+    /// (its fragments may still be on their way); nil before the first.
+    public private(set) var fetchedThrough: Instant?
+    /// Told when the consumer may have caught up with its stream: a live connection has sent all the
+    /// stream holds, a replay has fetched all it listed, or the consumer stopped. A world uses it to
+    /// end a run once playback is done; the consumer itself ignores it.
+    public var onCaughtUp: (() -> Void)?
 
     enum Step: Int {
         case begin, openArrives, read, arrived, shown, stop
@@ -117,6 +126,9 @@ public final class VideoPlayback: TimerTarget, VideoMediaReceiver {
     /// True when the consumer has stopped and has nothing on its way or left to show.
     public var isIdle: Bool { stopped && !replaying && inTransit.isEmpty && toShow.isEmpty && !showing }
 
+    /// Fragments sent to the consumer and not yet shown (on their way, waiting, or being shown).
+    public var fragmentsPending: Int { inTransit.count + toShow.count }
+
     func take(_ step: Step, at instant: Instant) {
         scheduler.schedule(at: instant, target: self, code: step.rawValue, payload: 0)
     }
@@ -152,6 +164,7 @@ public final class VideoPlayback: TimerTarget, VideoMediaReceiver {
         stopped = true
         if let session { stream.endMedia(session) }
         session = nil
+        onCaughtUp?()
     }
 
     // MARK: Live
@@ -187,7 +200,8 @@ public final class VideoPlayback: TimerTarget, VideoMediaReceiver {
             take(.read, at: instant)
         case .caughtUp:
             // The stream calls `videoFragmentAvailable` when the next fragment arrives.
-            break
+            waitingForFragments = true
+            onCaughtUp?()
         case .rejected:
             self.session = nil
         }
@@ -195,6 +209,7 @@ public final class VideoPlayback: TimerTarget, VideoMediaReceiver {
 
     public func videoFragmentAvailable(session: MediaSession) {
         guard session == self.session else { return }
+        waitingForFragments = false
         take(.read, at: scheduler.now)
     }
 
@@ -273,6 +288,8 @@ public final class VideoPlayback: TimerTarget, VideoMediaReceiver {
     func replayDone(at instant: Instant) {
         guard case .archived(_, let every) = specification.mode else { return }
         take(.nextReplay, at: max(instant, replayAt + every))
+        fetchedThrough = replayRange.upperBound
+        onCaughtUp?()
     }
 
     func nextReplay() {

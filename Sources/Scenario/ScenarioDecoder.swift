@@ -86,10 +86,15 @@ struct ScenarioBuilder {
         let eventBudget = top["eventBudget"].map { reader.integer($0, "eventBudget", in: 1...Int.max) } ?? ScenarioModel.defaultEventBudget
 
         let streamNodes = top["streams"].flatMap { reader.sequence($0, "streams") } ?? []
-        let streams = streamNodes.enumerated().compactMap { stream($1, "streams[\($0)]") }
-        for (i, s) in streams.enumerated() where streams[..<i].contains(where: { $0.configuration.name == s.configuration.name }) {
-            reader.fail(streamNodes[i], "streams[\(i)].name", "a stream named '\(s.configuration.name)' already exists; names must be unique")
+        // Kept with their place in the file, so a duplicate name is reported where it is even when
+        // an earlier stream failed to decode.
+        let decodedStreams = streamNodes.enumerated().compactMap { i, node in stream(node, "streams[\(i)]").map { (index: i, entry: $0) } }
+        for (i, s) in decodedStreams.enumerated()
+        where decodedStreams[..<i].contains(where: { $0.entry.configuration.name == s.entry.configuration.name }) {
+            reader.fail(streamNodes[s.index].mapping?["name"] ?? streamNodes[s.index], "streams[\(s.index)].name",
+                        "a stream named '\(s.entry.configuration.name)' already exists; names must be unique")
         }
+        let streams = decodedStreams.map(\.entry)
         // A scenario needs something to carry messages: queues, streams or delivery streams.
         let carriesRecords = !streamNodes.isEmpty || top["deliveryStreams"] != nil || top["videoStreams"] != nil
         let queueNodes = (carriesRecords ? top["queues"] : required("queues")).flatMap { reader.sequence($0, "queues") } ?? []

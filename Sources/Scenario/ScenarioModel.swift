@@ -201,14 +201,6 @@ public struct ReshardOperation: Sendable, Equatable {
         self.at = at
         self.action = action
     }
-
-    public var description: String {
-        switch action {
-        case .split(let shard): "SplitShard \(ShardState.shardId(shard))"
-        case .merge(let a, let b): "MergeShards \(ShardState.shardId(a)) \(ShardState.shardId(b))"
-        case .updateShardCount(let n): "UpdateShardCount \(n)"
-        }
-    }
 }
 
 /// A fault of a stream consumer: KCL workers crash at an instant and, with `restartAfter`, come

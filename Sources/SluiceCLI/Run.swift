@@ -101,6 +101,15 @@ struct Run: ParsableCommand {
                 }
             }
         }
+        if !quiet {
+            for video in report.videoStreams {
+                note("video \(video.name) (\(video.streams) stream(s)): \(video.fragmentsIngested) fragments ingested, "
+                     + "\(video.fragmentsDropped) dropped, \(video.connectionsRefused) connections refused")
+                for p in video.playback {
+                    note("  \(p.mode) \(p.name): \(p.fragmentsPlayed) fragments played, \(p.fragmentsSkipped) skipped")
+                }
+            }
+        }
         let violations = report.delivery.violationTotal + streamViolations
         if failOnViolation && violations > 0 {
             throw CommandFailure(message: "\(violations) delivery-guarantee violation(s); see \(outDirectory)/report.md", exitCode: 2)

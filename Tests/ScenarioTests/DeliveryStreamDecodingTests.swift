@@ -8,7 +8,9 @@ import Workloads
 
 /// Delivery streams and analytics applications as scenario files write them: every mistake is
 /// reported with the file, the line, the field path and what would be valid.
-@Suite struct DeliveryStreamDecodingTests {
+@Suite struct DeliveryStreamDecodingTests: DecodingFixture {
+    static let fileName = "firehose.yaml"
+
     /// A small valid scenario. Lines: 3 `streams`, 6 `deliveryStreams`, 7 the delivery stream's
     /// name, 8 its source, 9 its bufferSize, 10 its destination, 11 the destination's name,
     /// 12 `analytics`, 13 the application's name, 14 its source, 15 its window, 16 its aggregates,
@@ -40,33 +42,6 @@ import Workloads
             target: deliveryStream/archive
             arrivals: poisson(rate=5/s)
         """
-
-    func problems(_ text: String) -> [ScenarioDiagnostic] {
-        do {
-            _ = try ScenarioDecoder.decode(text, file: "firehose.yaml")
-            return []
-        } catch {
-            return error.diagnostics
-        }
-    }
-
-    /// Expects exactly one diagnostic, at `line`, for `path`, whose message holds every fragment.
-    func expectOne(_ text: String, line: Int, path: String, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation) {
-        let found = problems(text)
-        #expect(found.count == 1, "\(found.map(\.description))", sourceLocation: sourceLocation)
-        guard let problem = found.first else { return }
-        #expect(problem.file == "firehose.yaml", sourceLocation: sourceLocation)
-        #expect(problem.line == line, "\(problem)", sourceLocation: sourceLocation)
-        #expect(problem.path == path, "\(problem)", sourceLocation: sourceLocation)
-        for fragment in fragments {
-            #expect(problem.message.contains(fragment), "'\(fragment)' is not in: \(problem.message)", sourceLocation: sourceLocation)
-        }
-    }
-
-    func replacing(_ old: String, with new: String) -> String {
-        precondition(Self.base.contains(old), "the base has no '\(old)'")
-        return Self.base.replacingOccurrences(of: old, with: new)
-    }
 
     // MARK: The base and the bundled scenarios
 

@@ -9,7 +9,9 @@ import Workloads
 /// KCL applications, enhanced fan-out consumers, Lambda functions on streams and KCL worker
 /// crashes as scenario files write them: each setting reaches the model, and each mistake is
 /// reported with the file, the line, the field path and what would be valid.
-@Suite struct StreamConsumerDecodingTests {
+@Suite struct StreamConsumerDecodingTests: DecodingFixture {
+    static let fileName = "consumers.yaml"
+
     /// Lines: 6 `consumers`, 7 the KCL application's name, 8 its source, 9 workers, 10 processing,
     /// 11 the fan-out consumer's name, 12 its source, 13 its type, 14 its processing, 15 `functions`,
     /// 16 the function's name, 17 its source, 18 its duration, 19 `faults`, 20 the crash's at,
@@ -38,33 +40,6 @@ import Workloads
             crash: { consumers: app, count: 1 }
             restartAfter: 3s
         """
-
-    func problems(_ text: String) -> [ScenarioDiagnostic] {
-        do {
-            _ = try ScenarioDecoder.decode(text, file: "consumers.yaml")
-            return []
-        } catch {
-            return error.diagnostics
-        }
-    }
-
-    /// Expects exactly one diagnostic, at `line`, for `path`, whose message holds every fragment.
-    func expectOne(_ text: String, line: Int, path: String, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation) {
-        let found = problems(text)
-        #expect(found.count == 1, "\(found.map(\.description))", sourceLocation: sourceLocation)
-        guard let problem = found.first else { return }
-        #expect(problem.file == "consumers.yaml", sourceLocation: sourceLocation)
-        #expect(problem.line == line, "\(problem)", sourceLocation: sourceLocation)
-        #expect(problem.path == path, "\(problem)", sourceLocation: sourceLocation)
-        for fragment in fragments {
-            #expect(problem.message.contains(fragment), "'\(fragment)' is not in: \(problem.message)", sourceLocation: sourceLocation)
-        }
-    }
-
-    func replacing(_ old: String, with new: String) -> String {
-        precondition(Self.base.contains(old), "the base has no '\(old)'")
-        return Self.base.replacingOccurrences(of: old, with: new)
-    }
 
     // MARK: What reaches the model
 

@@ -7,7 +7,9 @@ import Testing
 
 /// Kinesis data streams in scenario files: every mistake in `streams:` and in a stream producer is
 /// reported with the file, the line, the field path and what would be valid.
-@Suite struct StreamScenarioDecodingTests {
+@Suite struct StreamScenarioDecodingTests: DecodingFixture {
+    static let fileName = "streams.yaml"
+
     /// Lines: 3 `streams`, 4 the stream's name, 5 its shards, 6 `producers`, 7 the producer's name,
     /// 8 its target, 9 its arrivals, 10 its partition keys.
     static let base = """
@@ -23,15 +25,6 @@ import Testing
             partitionKeys: { count: 10 }
         """
 
-    func problems(_ text: String) -> [ScenarioDiagnostic] {
-        do {
-            _ = try ScenarioDecoder.decode(text, file: "streams.yaml")
-            return []
-        } catch {
-            return error.diagnostics
-        }
-    }
-
     /// Expects exactly the diagnostics at `paths`, the first at `line` with every fragment in its message.
     func expectProblem(_ text: String, line: Int, path: String, _ fragments: String..., alsoAt others: [String] = [],
                        sourceLocation: SourceLocation = #_sourceLocation) {
@@ -43,11 +36,6 @@ import Testing
         for fragment in fragments {
             #expect(problem.message.contains(fragment), "'\(fragment)' is not in: \(problem.message)", sourceLocation: sourceLocation)
         }
-    }
-
-    func replacing(_ old: String, with new: String) -> String {
-        precondition(Self.base.contains(old), "the base has no '\(old)'")
-        return Self.base.replacingOccurrences(of: old, with: new)
     }
 
     @Test func theBaseDecodesToOneStreamAndItsProducer() throws {
@@ -109,6 +97,14 @@ import Testing
     @Test func twoStreamsMayNotShareAName() {
         expectProblem(replacing("    shards: 2\n", with: "    shards: 2\n  - name: clicks\n    shards: 1\n"), line: 6, path: "streams[1].name",
                       "a stream named 'clicks' already exists; names must be unique")
+    }
+
+    @Test func aDuplicateStreamNameIsReportedWhereItIsAfterAStreamThatFailed() {
+        // Line 6 is a stream without a name, line 7 the second 'clicks'.
+        let text = replacing("    shards: 2\n", with: "    shards: 2\n  - shards: 1\n  - name: clicks\n    shards: 1\n")
+        let found = problems(text)
+        #expect(found.map(\.path) == ["streams[1].name", "streams[2].name"], "\(found.map(\.description))")
+        #expect(found.last?.line == 7 && found.last?.message.contains("a stream named 'clicks' already exists") == true)
     }
 
     @Test func aProducerTargetNamingNoStreamSuggestsTheNearest() {

@@ -8,7 +8,9 @@ import Workloads
 
 /// SEMANTICS.md "Topic — SNS" as scenario files write it: every mistake is reported with the file,
 /// the line, the field path and what would be valid, and nothing runs.
-@Suite struct TopicDecodingTests {
+@Suite struct TopicDecodingTests: DecodingFixture {
+    static let fileName = "topics.yaml"
+
     /// A small valid scenario with a topic. Line numbers the tests rely on:
     /// 4 `orders`, 5 `orders.fifo`, 7 `dlq`, 9 the topic, 11 the subscription's name, 12 and 13 its
     /// protocol and endpoint (replaced by `subscription(_:)`), 15 the producer, 16 its target.
@@ -49,29 +51,6 @@ import Workloads
     static func fifo(_ text: String = base) -> String {
         text.replacingOccurrences(of: "  - name: events\n", with: "  - name: events.fifo\n    type: fifo\n")
             .replacingOccurrences(of: "target: topic/events\n", with: "target: topic/events.fifo\n")
-    }
-
-    func problems(_ text: String) -> [ScenarioDiagnostic] {
-        do {
-            _ = try ScenarioDecoder.decode(text, file: "topics.yaml")
-            return []
-        } catch {
-            return error.diagnostics
-        }
-    }
-
-    /// Expects exactly one diagnostic, at `line` in topics.yaml, for `path`, whose message holds
-    /// every one of `fragments`.
-    func expectOne(_ text: String, line: Int, path: String, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation) {
-        let found = problems(text)
-        #expect(found.count == 1, "\(found.map(\.description))", sourceLocation: sourceLocation)
-        guard let problem = found.first else { return }
-        #expect(problem.file == "topics.yaml", sourceLocation: sourceLocation)
-        #expect(problem.line == line, "\(problem)", sourceLocation: sourceLocation)
-        #expect(problem.path == path, "\(problem)", sourceLocation: sourceLocation)
-        for fragment in fragments {
-            #expect(problem.message.contains(fragment), "'\(fragment)' is not in: \(problem.message)", sourceLocation: sourceLocation)
-        }
     }
 
     static let subscriptionPath = "topics[0].subscriptions[0]"

@@ -8,7 +8,9 @@ import Workloads
 
 /// Video streams as scenario files write them: every mistake is reported with the file, the line,
 /// the field path and what would be valid.
-@Suite struct VideoScenarioDecodingTests {
+@Suite struct VideoScenarioDecodingTests: DecodingFixture {
+    static let fileName = "video.yaml"
+
     /// A small valid scenario. Lines: 4 `videoStreams`, 5 the entry's name, 6 its count, 7 its
     /// retention, 9 the producer's name, 10 its fragmentDuration, 11 its bitrate, 13 the live
     /// consumer's name, 14 its mode, 15 the archived consumer's name, 16 its mode, 17 its window,
@@ -33,33 +35,6 @@ import Workloads
                 window: 5m
                 start: 6m
         """
-
-    func problems(_ text: String) -> [ScenarioDiagnostic] {
-        do {
-            _ = try ScenarioDecoder.decode(text, file: "video.yaml")
-            return []
-        } catch {
-            return error.diagnostics
-        }
-    }
-
-    /// Expects exactly one diagnostic, at `line`, for `path`, whose message holds every fragment.
-    func expectOne(_ text: String, line: Int, path: String, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation) {
-        let found = problems(text)
-        #expect(found.count == 1, "\(found.map(\.description))", sourceLocation: sourceLocation)
-        guard let problem = found.first else { return }
-        #expect(problem.file == "video.yaml", sourceLocation: sourceLocation)
-        #expect(problem.line == line, "\(problem)", sourceLocation: sourceLocation)
-        #expect(problem.path == path, "\(problem)", sourceLocation: sourceLocation)
-        for fragment in fragments {
-            #expect(problem.message.contains(fragment), "'\(fragment)' is not in: \(problem.message)", sourceLocation: sourceLocation)
-        }
-    }
-
-    func replacing(_ old: String, with new: String) -> String {
-        precondition(Self.base.contains(old), "the base has no '\(old)'")
-        return Self.base.replacingOccurrences(of: old, with: new)
-    }
 
     // MARK: What decodes
 

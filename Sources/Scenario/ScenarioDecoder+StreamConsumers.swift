@@ -68,6 +68,15 @@ extension ScenarioBuilder {
             ("maxRecords", { n, p in reader.integer(n, p).map { specification.maxRecords = $0 } != nil }),
             ("batchOverhead", { n, p in distribution(n, p, kind: .duration).map { specification.batchOverhead = $0 } != nil }),
             ("failureProbability", { n, p in reader.probability(n, p).map { specification.failureProbability = $0 } != nil }),
+            ("failedBatch", { n, p in
+                guard let text = reader.string(n, p) else { return false }
+                guard let choice = KinesisClientSpecification.FailedBatch(rawValue: text) else {
+                    reader.fail(n, p, "'\(text)' is not valid; expected retry (the application processes the batch again) or skip (the KCL's own behaviour)")
+                    return false
+                }
+                specification.failedBatch = choice
+                return true
+            }),
             ("taskBackoff", { n, p in reader.duration(n, p).map { specification.taskBackoff = $0 } != nil }),
             ("checkpointEveryRecords", { n, p in reader.integer(n, p).map { specification.checkpointEveryRecords = $0 } != nil }),
             ("checkpointInterval", { n, p in

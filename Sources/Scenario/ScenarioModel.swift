@@ -304,7 +304,7 @@ public enum ScenarioKeys {
     /// A consumer whose source is a stream: a KCL application, or with `type: enhancedFanOut` an
     /// enhanced fan-out consumer.
     public static let kclConsumer = ["name", "source", "type", "workers", "pollInterval", "maxRecords", "processing", "batchOverhead",
-                                     "failureProbability", "taskBackoff", "checkpointEveryRecords", "checkpointInterval", "initialPosition",
+                                     "failureProbability", "failedBatch", "taskBackoff", "checkpointEveryRecords", "checkpointInterval", "initialPosition",
                                      "failoverTime", "leaseRenewInterval", "maxLeasesForWorker"]
     public static let enhancedFanOutConsumer = ["name", "source", "type", "processing", "initialPosition", "pushInterval", "principal"]
     /// A function whose source is a stream.

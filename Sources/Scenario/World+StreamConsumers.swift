@@ -90,7 +90,7 @@ extension World {
             observation.checkpoints = c.checkpoints
             observation.counters = [("getRecordsCalls", c.getRecordsCalls), ("recordsReprocessed", c.recordsReprocessed),
                                     ("leasesTaken", c.leasesTaken), ("leaseSteals", c.leaseSteals),
-                                    ("shardIteratorThrottles", c.shardIteratorThrottles), ("failedBatches", c.failedBatches),
+                                    ("shardIteratorThrottles", c.shardIteratorThrottles), ("failedBatches", c.failedBatches), ("recordsSkipped", c.recordsSkipped),
                                     ("failedCalls", c.failedCalls)]
         case .enhancedFanOut(let consumer)?:
             let c = consumer.counters

@@ -30,11 +30,21 @@ public struct KinesisClientSpecification: Sendable {
     public var processing: Distribution
     /// Time added to each batch once, in seconds (a processRecords call's fixed cost); nil for none.
     public var batchOverhead: Distribution?
-    /// Chance that processing a batch fails (processRecords throws). The KCL itself does not hand a
-    /// batch back after that; the model assumes the usual application that catches the failure and
-    /// processes the same batch again after `taskBackoff`, so a failure delays a shard but loses
-    /// nothing. Records of a failed attempt are not reported as processed.
+    /// What becomes of a batch whose processing failed.
+    public enum FailedBatch: String, Sendable, Equatable, CaseIterable {
+        /// The application catches the error and processes the same batch again after
+        /// `taskBackoff`: a failure delays the shard but loses nothing.
+        case retry
+        /// The KCL's own behaviour when processRecords throws: it logs the error and goes on to
+        /// the next batch. The skipped records are reported discarded, and a later checkpoint
+        /// passes them, so only a replay from an earlier checkpoint would bring them back.
+        case skip
+    }
+
+    /// Chance that processing a batch fails (processRecords throws). Records of a failed attempt
+    /// are not reported as processed; `failedBatch` says what happens next.
     public var failureProbability: Double
+    public var failedBatch: FailedBatch = .retry
     /// taskBackoffTimeMillis: the pause before a failed batch or a failed call is tried again
     /// (KCL default 500 ms).
     public var taskBackoff: Span
@@ -132,8 +142,10 @@ public struct KinesisClientCounters: Sendable, Equatable {
     public var throttles = 0
     /// GetShardIterator calls refused with LimitExceededException.
     public var shardIteratorThrottles = 0
-    /// Batches whose processing failed and was tried again.
+    /// Batches whose processing failed (tried again, or skipped).
     public var failedBatches = 0
+    /// Records of failed batches the application skipped (`failedBatch: skip`).
+    public var recordsSkipped = 0
     /// Calls that failed in the network (a fault window) and were tried again.
     public var failedCalls = 0
 }

@@ -248,13 +248,23 @@ final class KinesisShardReader: TimerTarget {
     }
 
     func processed() {
-        if specification.failureProbability > 0 && outcomeStream!.bernoulli(specification.failureProbability) {
-            application.counters.failedBatches += 1
-            take(.processBatch, at: scheduler.now + specification.taskBackoff)
-            return
-        }
         let first = batch[0].sequenceNumber.number
         let last = batch[batch.count - 1].sequenceNumber.number
+        if specification.failureProbability > 0 && outcomeStream!.bernoulli(specification.failureProbability) {
+            application.counters.failedBatches += 1
+            switch specification.failedBatch {
+            case .retry:
+                take(.processBatch, at: scheduler.now + specification.taskBackoff)
+            case .skip:
+                application.counters.recordsSkipped += batch.count
+                processedThrough = last
+                observer.streamRecordsDiscarded(stream: application.streamIndex, consumer: application.consumerIndex, shard: shard,
+                                                records: batch[...], reason: "processRecords failed; the KCL skipped the batch",
+                                                at: scheduler.now)
+                batchDone()
+            }
+            return
+        }
         if first <= highestProcessed { application.counters.recordsReprocessed += min(last, highestProcessed) - first + 1 }
         highestProcessed = max(highestProcessed, last)
         application.counters.recordsProcessed += batch.count

@@ -67,6 +67,7 @@ import Workloads
                 maxRecords: 2000
                 batchOverhead: constant(5ms)
                 failureProbability: 0.1
+                failedBatch: skip
                 taskBackoff: 1s
                 checkpointEveryRecords: 500
                 checkpointInterval: none
@@ -80,6 +81,7 @@ import Workloads
         guard case .kcl(let kcl) = model.streamConsumers[0].kind else { Issue.record("app is not a KCL application"); return }
         #expect(kcl.workers == 3 && kcl.pollInterval == .milliseconds(500) && kcl.maxRecords == 2000)
         #expect(kcl.batchOverhead == .constant(0.005) && kcl.failureProbability == 0.1 && kcl.taskBackoff == .seconds(1))
+        #expect(kcl.failedBatch == .skip)
         #expect(kcl.checkpointEveryRecords == 500 && kcl.checkpointInterval == nil && kcl.initialPosition == .trimHorizon)
         #expect(kcl.failoverTime == .seconds(20) && kcl.leaseRenewInterval == .seconds(4) && kcl.maxLeasesForWorker == 2)
     }
@@ -149,6 +151,11 @@ import Workloads
         expectOne(replacing("    workers: 2\n", with: "    workers: 0\n"), line: 9, path: "consumers[0].workers", "out of range")
         expectOne(replacing("    workers: 2\n", with: "    workers: 2\n    leaseRenewInterval: 15s\n"), line: 10,
                   path: "consumers[0].leaseRenewInterval", "below failoverTime")
+    }
+
+    @Test func aFailedBatchIsRetriedOrSkipped() {
+        expectOne(replacing("    workers: 2\n", with: "    workers: 2\n    failedBatch: drop\n"), line: 10,
+                  path: "consumers[0].failedBatch", "'drop' is not valid", "retry", "skip")
     }
 
     @Test func aStartingPositionIsTrimHorizonLatestOrATimestamp() {

@@ -93,6 +93,21 @@ import Testing
         #expect(observations.faults.contains { $0.target == "app" && $0.kind == "crash" && $0.from == 20 })
     }
 
+    /// The bare KCL skips a batch whose processing threw: its records are handled once, as
+    /// discarded, and never processed; every other record is processed once.
+    @Test func aKCLApplicationThatSkipsFailedBatchesDiscardsTheirRecords() throws {
+        let observations = try run(Self.scenario(consumers: """
+              - { name: app, source: stream/clicks, processing: constant(1ms), initialPosition: TRIM_HORIZON, failureProbability: 0.2, failedBatch: skip }
+            """))
+        #expect(observations.endReason == "drained")
+        let app = try #require(observations.streams.first?.consumers.first)
+        #expect(app.discarded > 0)
+        #expect(app.discarded == counter(app, "recordsSkipped"))
+        #expect(app.recordsProcessed + app.discarded == 6_000)
+        #expect(app.duplicates == 0 && app.unprocessedAtEnd == 0 && app.outOfOrder == 0)
+        #expect((counter(app, "failedBatches") ?? 0) > 0)
+    }
+
     /// Enhanced fan-out pushes every 100 ms; a KCL reader polls once a second. Half an interval
     /// of waiting on average puts the fan-out consumer's median latency well under the poller's.
     @Test func anEnhancedFanOutConsumerSeesRecordsSoonerThanAPollingOne() throws {

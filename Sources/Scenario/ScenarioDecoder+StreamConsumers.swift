@@ -211,7 +211,7 @@ extension ScenarioBuilder {
 
     /// `{ at: 5m, crash: { consumers: app, count: 1 }, restartAfter: 2m }` for a KCL application:
     /// workers 0 ..< count crash. Pauses are for consumer fleets.
-    func streamConsumerFault(_ node: Node, _ path: String, consumers: [ScenarioModel.StreamConsumerEntry]) -> StreamConsumerFault? {
+    func kclCrash(_ node: Node, _ path: String, consumers: [ScenarioModel.StreamConsumerEntry], declared: [String]) -> KCLWorkerEvent? {
         guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.fault) else { return nil }
         guard let crashNode = fields["crash"] else {
             reader.fail(node, path, "a KCL application's workers crash (crash: { consumers: …, count: … }); pause, apiLatency and apiErrors do not apply to them")
@@ -222,18 +222,65 @@ extension ScenarioBuilder {
             return nil
         }
         guard let spec = reader.mapping(crashNode, fields.path("crash"), allowed: ScenarioKeys.crash),
-              let name = spec["consumers"]?.string,
-              let index = consumers.firstIndex(where: { $0.name == name }),
-              case .kcl(let specification) = consumers[index].kind else { return nil }
-        guard let atNode = fields["at"] else {
-            reader.fail(node, path, "a crash happens at an instant: give 'at', e.g. at: 15m")
+              let (index, count) = kclWorkers(spec, consumers: consumers, declared: declared) else { return nil }
+        guard let at = instant(fields, node, path, what: "a crash") else { return nil }
+        let restart = fields["restartAfter"].map { reader.duration($0, fields.path("restartAfter"), in: Span(nanoseconds: 1)...Span.seconds(366 * 86_400)) }
+        if case .some(.none) = restart { return nil }
+        return KCLWorkerEvent(consumer: index, count: count, at: at, action: .crash(restartAfter: restart ?? nil))
+    }
+
+    /// Whether an `operations:` item adds or removes KCL workers.
+    static func changesKCLWorkers(_ node: Node) -> Bool {
+        node.mapping?["addWorkers"] != nil || node.mapping?["removeWorkers"] != nil
+    }
+
+    /// `{ at: 5m, addWorkers: { consumers: app, count: 2 } }` or
+    /// `{ at: 8m, removeWorkers: { consumers: app, count: 1 } }`.
+    func kclWorkerChange(_ node: Node, _ path: String, consumers: [ScenarioModel.StreamConsumerEntry], declared: [String]) -> KCLWorkerEvent? {
+        guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.operation) else { return nil }
+        let actions = ["purge", "startMessageMoveTask", "addWorkers", "removeWorkers"].filter { fields[$0] != nil }
+        guard actions.count == 1, let key = actions.first else {
+            reader.fail(node, path, "an operation does one thing; this one has \(actions.joined(separator: " and ")): split it")
             return nil
         }
-        let at = reader.duration(atNode, fields.path("at"))
-        let count = spec["count"].map { reader.integer($0, spec.path("count"), in: 1...specification.workers) } ?? specification.workers
-        let restart = fields["restartAfter"].map { reader.duration($0, fields.path("restartAfter"), in: Span(nanoseconds: 1)...Span.seconds(366 * 86_400)) }
-        guard let at, let count else { return nil }
-        if case .some(.none) = restart { return nil }
-        return StreamConsumerFault(consumer: index, workers: count, at: Instant(nanoseconds: at.nanoseconds), restartAfter: restart ?? nil)
+        guard let spec = reader.mapping(fields[key]!, fields.path(key), allowed: ScenarioKeys.crash),
+              let (index, count) = kclWorkers(spec, consumers: consumers, declared: declared, capped: key == "removeWorkers"),
+              let at = instant(fields, node, path, what: "a change of workers") else { return nil }
+        return KCLWorkerEvent(consumer: index, count: count, at: at, action: key == "addWorkers" ? .join : .leave)
+    }
+
+    /// The KCL application `consumers` names and how many workers `count` says (all of them by
+    /// default when `capped`; one to add otherwise). `declared` names the KCL applications of the
+    /// file, decoded or not: one with a mistake of its own was reported where it is.
+    func kclWorkers(_ spec: Fields, consumers: [ScenarioModel.StreamConsumerEntry], declared: [String], capped: Bool = true) -> (Int, Int)? {
+        guard let n = spec["consumers"] else {
+            reader.fail(spec.node, spec.path("consumers"), "missing; name the KCL application, e.g. consumers: sessionizer")
+            return nil
+        }
+        guard let name = reader.string(n, spec.path("consumers")) else { return nil }
+        guard let index = consumers.firstIndex(where: { $0.name == name }) else {
+            if !declared.contains(name) {
+                let hint = nearest(name, in: declared).map { " Did you mean '\($0)'?" } ?? ""
+                reader.fail(n, spec.path("consumers"), "no KCL application named '\(name)'; KCL applications: \(declared.joined(separator: ", ")).\(hint)")
+            }
+            return nil
+        }
+        guard case .kcl(let specification) = consumers[index].kind else {
+            reader.fail(n, spec.path("consumers"), "'\(name)' is not a KCL application; only KCL applications have workers")
+            return nil
+        }
+        let range = capped ? 1...specification.workers : 1...Self.kclWorkersMax
+        let count = spec["count"].map { reader.integer($0, spec.path("count"), in: range) } ?? (capped ? specification.workers : 1)
+        guard let count else { return nil }
+        return (index, count)
+    }
+
+    /// The `at` of an event that happens at an instant.
+    func instant(_ fields: Fields, _ node: Node, _ path: String, what: String) -> Instant? {
+        guard let atNode = fields["at"] else {
+            reader.fail(node, path, "\(what) happens at an instant: give 'at', e.g. at: 15m")
+            return nil
+        }
+        return reader.duration(atNode, fields.path("at")).map { Instant(nanoseconds: $0.nanoseconds) }
     }
 }

@@ -208,12 +208,14 @@ struct ScenarioBuilder {
             fault($1, "faults[\($0)]", fleets: consumers.map(\.specification), functions: functions.map(\.specification.name),
                   streamConsumers: streamConsumers.map(\.name), end: (duration ?? .zero) + (drain ?? .zero))
         }
-        let streamFaults = faultNodes.filter { Self.targetsStreamConsumer($1, names: kclNames) }.compactMap {
-            streamConsumerFault($1, "faults[\($0)]", consumers: streamConsumers)
+        let kclCrashes = faultNodes.filter { Self.targetsStreamConsumer($1, names: kclNames) }.compactMap {
+            kclCrash($1, "faults[\($0)]", consumers: streamConsumers, declared: kclNames)
         }
 
-        let operations = (top["operations"].flatMap { reader.sequence($0, "operations") } ?? []).enumerated().compactMap {
-            operation($1, "operations[\($0)]", queues: queues)
+        let operationNodes = Array((top["operations"].flatMap { reader.sequence($0, "operations") } ?? []).enumerated())
+        let operations = operationNodes.filter { !Self.changesKCLWorkers($1) }.compactMap { operation($1, "operations[\($0)]", queues: queues) }
+        let kclChanges = operationNodes.filter { Self.changesKCLWorkers($1) }.compactMap {
+            kclWorkerChange($1, "operations[\($0)]", consumers: streamConsumers, declared: kclNames)
         }
 
         let videoStreams = top["videoStreams"].map { self.videoStreams($0, duration: duration, drain: drain) } ?? []
@@ -235,7 +237,7 @@ struct ScenarioBuilder {
         model.streams = streams
         model.streamProducers = streamProducers
         model.streamConsumers = streamConsumers
-        model.streamFaults = streamFaults
+        model.kclWorkerEvents = kclCrashes + kclChanges
         addDeliveryStreamsAndAnalytics(to: &model, deliveryStreams: deliveryStreams, producers: deliveryStreamProducers, analytics: analytics)
         model.videoStreams = videoStreams
         return model

@@ -41,8 +41,9 @@ public struct ScenarioModel: Sendable {
     /// Everything that reads a stream, every kind in one list: its index is the consumer number
     /// stream actors report with.
     public var streamConsumers: [StreamConsumerEntry] = []
-    /// Crashes of KCL workers, at set instants.
-    public var streamFaults: [StreamConsumerFault] = []
+    /// KCL workers crashing (`faults:`), joining and leaving (`operations:`) at set instants, in
+    /// the order of the file within each list.
+    public var kclWorkerEvents: [KCLWorkerEvent] = []
     /// Firehose delivery streams.
     public var deliveryStreams: [DeliveryStreamEntry] = []
     /// Producers putting records into delivery streams by Direct PUT. Their index is the producer
@@ -203,20 +204,28 @@ public struct ReshardOperation: Sendable, Equatable {
     }
 }
 
-/// A fault of a stream consumer: KCL workers crash at an instant and, with `restartAfter`, come
-/// back as new processes that hold no leases.
-public struct StreamConsumerFault: Sendable, Equatable {
+/// KCL workers of one application changing at an instant; their leases are rebalanced after.
+public struct KCLWorkerEvent: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        /// Workers 0 ..< count crash holding their leases (those already down stay down); with
+        /// `restartAfter` they come back as new processes that hold no leases.
+        case crash(restartAfter: Span?)
+        /// `count` new workers join and take their share by stealing.
+        case join
+        /// The `count` highest-numbered running workers leave gracefully: each checkpoints what it
+        /// processed and releases its leases.
+        case leave
+    }
     /// Index into `streamConsumers`; a KCL application.
     public var consumer: Int
-    /// Workers 0 ..< count crash (those already down stay down).
-    public var workers: Int
+    public var count: Int
     public var at: Instant
-    public var restartAfter: Span?
-    public init(consumer: Int, workers: Int, at: Instant, restartAfter: Span?) {
+    public var action: Action
+    public init(consumer: Int, count: Int, at: Instant, action: Action) {
         self.consumer = consumer
-        self.workers = workers
+        self.count = count
         self.at = at
-        self.restartAfter = restartAfter
+        self.action = action
     }
 }
 
@@ -319,7 +328,7 @@ public enum ScenarioKeys {
     public static let fault = ["at", "from", "to", "crash", "restartAfter", "pause", "apiLatency", "apiErrors"]
     public static let crash = ["consumers", "count"]
     public static let pause = ["consumers", "count"]
-    public static let operation = ["at", "purge", "startMessageMoveTask"]
+    public static let operation = ["at", "purge", "startMessageMoveTask", "addWorkers", "removeWorkers"]
     public static let moveTask = ["source", "destination", "rate"]
 }
 

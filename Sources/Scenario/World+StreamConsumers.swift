@@ -53,30 +53,44 @@ extension World {
         }
     }
 
-    /// Starts the consumers at time zero, before any record is put, and schedules the KCL crashes.
+    /// Starts the consumers at time zero, before any record is put, and schedules the KCL workers'
+    /// crashes, joins and leaves.
     func startStreamConsumers() {
         for actor in streamConsumerActors { actor?.start() }
-        for (index, fault) in model.streamFaults.enumerated() {
-            scheduler.schedule(at: fault.at, target: self, code: Code.streamConsumerFault.rawValue, payload: index)
+        for (index, event) in model.kclWorkerEvents.enumerated() {
+            scheduler.schedule(at: event.at, target: self, code: Code.kclWorkerEvent.rawValue, payload: index)
         }
     }
 
-    /// Whether every stream consumer has nothing left to read, and no crash is still to come.
+    /// Whether every stream consumer has nothing left to read, and no change of KCL workers is
+    /// still to come.
     var streamConsumersIdle: Bool {
-        streamConsumerActors.allSatisfy { $0?.isIdle ?? true } && model.streamFaults.allSatisfy { $0.at <= scheduler.now }
+        streamConsumerActors.allSatisfy { $0?.isIdle ?? true } && model.kclWorkerEvents.allSatisfy { $0.at <= scheduler.now }
     }
 
-    /// Crashes the fault's KCL workers and logs it with the run's other faults.
-    func injectStreamConsumerFault(_ index: Int) {
-        let fault = model.streamFaults[index]
-        guard case .kcl(let application)? = streamConsumerActors[fault.consumer] else { return }
-        for worker in 0..<min(fault.workers, application.workerCount) {
-            application.crash(worker: worker, restartAfter: fault.restartAfter)
+    /// Crashes, adds or removes the event's KCL workers and logs it with the run's faults.
+    func changeKCLWorkers(_ index: Int) {
+        let event = model.kclWorkerEvents[index]
+        guard case .kcl(let application)? = streamConsumerActors[event.consumer] else { return }
+        let name = application.specification.name
+        switch event.action {
+        case .crash(let restartAfter):
+            for worker in 0..<min(event.count, application.workerCount) { application.crash(worker: worker, restartAfter: restartAfter) }
+            let restart = restartAfter.map { " restarted after \(Units.formatDuration($0.seconds))" } ?? " not restarted"
+            streamFaultLog.append(FaultEntry(kind: "crash", target: name, from: event.at.seconds, to: restartAfter.map { (event.at + $0).seconds },
+                                             detail: "KCL workers 0 to \(event.count - 1) of \(application.workerCount);" + restart))
+        case .join:
+            let added = (0..<event.count).map { _ in application.addWorker() }
+            streamFaultLog.append(FaultEntry(kind: "addWorkers", target: name, from: event.at.seconds, to: nil,
+                                             detail: "KCL workers \(added.map(String.init).joined(separator: ", ")) joined"))
+        case .leave:
+            let running = (0..<application.workerCount).filter { application.isRunning(worker: $0) }
+            let leaving = running.suffix(event.count)
+            for worker in leaving { application.removeWorker(worker) }
+            streamFaultLog.append(FaultEntry(kind: "removeWorkers", target: name, from: event.at.seconds, to: nil,
+                                             detail: leaving.isEmpty ? "no running worker to remove"
+                                                 : "KCL workers \(leaving.map(String.init).joined(separator: ", ")) left gracefully"))
         }
-        let restart = fault.restartAfter.map { " restarted after \(Units.formatDuration($0.seconds))" } ?? " not restarted"
-        streamFaultLog.append(FaultEntry(kind: "crash", target: application.specification.name, from: fault.at.seconds,
-                                         to: fault.restartAfter.map { (fault.at + $0).seconds },
-                                         detail: "\(fault.workers) of \(application.specification.workers) KCL workers;" + restart))
         stopIfDrained()
     }
 

@@ -30,7 +30,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
     /// The actor of each stream consumer declared under `consumers:` or `functions:`, by consumer
     /// number; nil for Firehose and analytics readers.
     var streamConsumerActors: [StreamConsumerActor?] = []
-    /// KCL worker crashes as they happened, for the report's fault log.
+    /// KCL workers crashing, joining and leaving as it happened, for the report's fault log.
     var streamFaultLog: [FaultEntry] = []
     /// A drain check is scheduled at the current instant (see `requestDrainCheck`).
     var drainCheckPending = false
@@ -65,7 +65,7 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
     /// A queue no one consumes (a dead-letter queue, say) keeps what it holds.
     var drainedQueues: [Int] = []
 
-    enum Code: Int { case sample, producersStopped, operation, reshard, hotShardCheck, streamConsumerFault, drainCheck }
+    enum Code: Int { case sample, producersStopped, operation, reshard, hotShardCheck, kclWorkerEvent, drainCheck }
 
     public init(model: ScenarioModel, replication: Int) {
         self.model = model
@@ -193,8 +193,8 @@ public final class World: WorkloadObserver, StreamWorkloadObserver, QueueObserve
             reshard(stream: payload >> 20, operation: payload & (1 << 20 - 1))
         case .hotShardCheck:
             evaluateHotShards(stream: payload)
-        case .streamConsumerFault:
-            injectStreamConsumerFault(payload)
+        case .kclWorkerEvent:
+            changeKCLWorkers(payload)
         case .drainCheck:
             drainCheckPending = false
             stopIfDrained()

@@ -55,8 +55,8 @@ import Workloads
         #expect(kcl.pollInterval == .seconds(1) && kcl.failoverTime == .seconds(10) && kcl.initialPosition == .latest)
         guard case .lambda(let function, let memory) = model.streamConsumers[2].kind else { Issue.record("enrich is not Lambda"); return }
         #expect(function.batchSize == 100 && function.parallelizationFactor == 1 && function.maximumRetryAttempts == -1 && memory == 128)
-        #expect(model.streamFaults == [StreamConsumerFault(consumer: 0, workers: 1, at: Instant(nanoseconds: 5_000_000_000),
-                                                           restartAfter: .seconds(3))])
+        #expect(model.kclWorkerEvents == [KCLWorkerEvent(consumer: 0, count: 1, at: Instant(nanoseconds: 5_000_000_000),
+                                                         action: .crash(restartAfter: .seconds(3)))])
         #expect(model.faults.isEmpty)
     }
 
@@ -192,6 +192,26 @@ import Workloads
         expectOne(replacing("  - at: 5s\n    crash: { consumers: app, count: 1 }\n    restartAfter: 3s",
                             with: "  - from: 5s\n    to: 6s\n    pause: { consumers: app }"),
                   line: 20, path: "faults[0]", "a KCL application's workers crash")
+    }
+
+    @Test func operationsAddAndRemoveKCLWorkers() throws {
+        let text = Self.base + """
+
+            operations:
+              - { at: 6s, addWorkers: { consumers: app, count: 2 } }
+              - { at: 8s, removeWorkers: { consumers: app } }
+            """
+        let model = try ScenarioDecoder.decode(text, file: Self.fileName)
+        #expect(model.operations.isEmpty)
+        #expect(model.kclWorkerEvents.map(\.action) == [.crash(restartAfter: .seconds(3)), .join, .leave])
+        // Removing takes every worker the application started with unless a count is given.
+        #expect(model.kclWorkerEvents.map(\.count) == [1, 2, 2])
+        expectOne(text.replacingOccurrences(of: "addWorkers: { consumers: app,", with: "addWorkers: { consumers: ap,"), line: 24,
+                  path: "operations[0].addWorkers.consumers", "no KCL application named 'ap'", "Did you mean 'app'?")
+        expectOne(text.replacingOccurrences(of: "removeWorkers: { consumers: app }", with: "removeWorkers: { consumers: fan }"), line: 25,
+                  path: "operations[1].removeWorkers.consumers", "'fan' is not a KCL application")
+        expectOne(text.replacingOccurrences(of: "removeWorkers: { consumers: app }", with: "removeWorkers: { consumers: app, count: 3 }"),
+                  line: 25, path: "operations[1].removeWorkers.count", "out of range")
     }
 
     @Test func fanOutAndLambdaConsumersDoNotCrash() {

@@ -93,6 +93,33 @@ import Testing
         #expect(observations.faults.contains { $0.target == "app" && $0.kind == "crash" && $0.from == 20 })
     }
 
+    /// A worker that joins takes its share by stealing one lease from the busiest worker; a
+    /// worker that leaves checkpoints what it processed and releases its leases, so whoever takes
+    /// them resumes there. Either way nothing is processed twice but what the stolen lease's
+    /// owner had processed since its last checkpoint.
+    @Test func workersJoiningAndLeavingRebalanceTheLeases() throws {
+        let text = Self.scenario(consumers: """
+              - { name: app, source: stream/clicks, processing: constant(1ms), initialPosition: TRIM_HORIZON, checkpointEveryRecords: 1 }
+            """) + """
+
+            operations:
+              - { at: 10s, addWorkers: { consumers: app, count: 1 } }
+              - { at: 20s, removeWorkers: { consumers: app, count: 1 } }
+            """
+        let observations = try run(text)
+        #expect(observations.endReason == "drained")
+        let app = try #require(observations.streams.first?.consumers.first)
+        #expect(app.recordsProcessed == 6_000 && app.outOfOrder == 0 && app.unprocessedAtEnd == 0)
+        // Checkpoints after every record: a steal replays nothing but a batch in flight.
+        #expect(counter(app, "leaseSteals") == 1)
+        // The joiner stole one of worker 0's two leases (a takeover); when it leaves it releases
+        // the lease, and worker 0 takes a free lease back, which is no takeover.
+        #expect(app.leaseTakeovers == 1)
+        #expect(counter(app, "leasesTaken") == 4)
+        #expect(observations.faults.map(\.kind) == ["addWorkers", "removeWorkers"])
+        #expect(observations.faults.last?.detail == "KCL workers 1 left gracefully")
+    }
+
     /// The bare KCL skips a batch whose processing threw: its records are handled once, as
     /// discarded, and never processed; every other record is processed once.
     @Test func aKCLApplicationThatSkipsFailedBatchesDiscardsTheirRecords() throws {

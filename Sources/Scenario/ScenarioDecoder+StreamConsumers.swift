@@ -39,6 +39,15 @@ extension ScenarioBuilder {
         return (name, stream)
     }
 
+    /// A stream consumer's `processing`, the time one record takes; required.
+    func recordProcessing(_ fields: Fields, _ node: Node) -> Distribution? {
+        guard let n = fields["processing"] else {
+            reader.fail(node, fields.path("processing"), "missing; how long one record takes to process, e.g. processing: 2ms")
+            return nil
+        }
+        return distribution(n, fields.path("processing"), kind: .duration)
+    }
+
     /// Reads the keys present with `parse`; returns whether every one parsed.
     func apply(_ fields: Fields, _ setters: [(key: String, set: (Node, String) -> Bool)]) -> Bool {
         var valid = true
@@ -54,14 +63,9 @@ extension ScenarioBuilder {
     func kclConsumer(_ node: Node, _ path: String, streams: [StreamConfiguration]) -> ScenarioModel.StreamConsumerEntry? {
         guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.kclConsumer) else { return nil }
         let identity = consumerIdentity(fields, node, streams: streams, what: "KCL application")
-        var specification = KinesisClientSpecification(name: identity?.name ?? "")
-        var valid = identity != nil
-        if let n = fields["processing"] {
-            if let processing = distribution(n, fields.path("processing"), kind: .duration) { specification.processing = processing } else { valid = false }
-        } else {
-            reader.fail(node, fields.path("processing"), "missing; how long one record takes to process, e.g. processing: 2ms")
-            valid = false
-        }
+        let processing = recordProcessing(fields, node)
+        var specification = KinesisClientSpecification(name: identity?.name ?? "", processing: processing ?? .constant(0))
+        var valid = identity != nil && processing != nil
         valid = apply(fields, [
             ("workers", { n, p in reader.integer(n, p, in: 1...Self.kclWorkersMax).map { specification.workers = $0 } != nil }),
             ("pollInterval", { n, p in reader.duration(n, p).map { specification.pollInterval = $0 } != nil }),
@@ -110,14 +114,9 @@ extension ScenarioBuilder {
     func enhancedFanOutConsumer(_ node: Node, _ path: String, streams: [StreamConfiguration]) -> ScenarioModel.StreamConsumerEntry? {
         guard let fields = reader.mapping(node, path, allowed: ScenarioKeys.enhancedFanOutConsumer) else { return nil }
         let identity = consumerIdentity(fields, node, streams: streams, what: "enhanced fan-out consumer")
-        var specification = EnhancedFanOutSpecification(name: identity?.name ?? "", processing: .constant(0))
-        var valid = identity != nil
-        if let n = fields["processing"] {
-            if let processing = distribution(n, fields.path("processing"), kind: .duration) { specification.processing = processing } else { valid = false }
-        } else {
-            reader.fail(node, fields.path("processing"), "missing; how long one record takes to process, e.g. processing: 2ms")
-            valid = false
-        }
+        let processing = recordProcessing(fields, node)
+        var specification = EnhancedFanOutSpecification(name: identity?.name ?? "", processing: processing ?? .constant(0))
+        var valid = identity != nil && processing != nil
         valid = apply(fields, [
             ("initialPosition", { n, p in startingPosition(n, p).map { specification.initialPosition = $0 } != nil }),
             ("pushInterval", { n, p in reader.duration(n, p).map { specification.pushInterval = $0 } != nil }),

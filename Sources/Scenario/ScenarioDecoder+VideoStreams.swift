@@ -57,35 +57,11 @@ extension ScenarioBuilder {
             valid = false
         }
 
-        var producers: [VideoProducerSpecification] = []
-        if let n = fields["producers"], let items = reader.sequence(n, fields.path("producers")) {
-            for (i, item) in items.enumerated() {
-                let itemPath = fields.path("producers") + "[\(i)]"
-                guard let producer = videoProducer(item, itemPath, stream: configuration, duration: duration) else {
-                    valid = false
-                    continue
-                }
-                if producers.contains(where: { $0.name == producer.name }) {
-                    reader.fail(item.mapping?["name"] ?? item, itemPath + ".name", "'\(producer.name)' is used twice; producer names must be unique within a video stream")
-                    valid = false
-                }
-                producers.append(producer)
-            }
+        let producers = namedItems(fields, "producers", what: "producer", valid: &valid, name: \.name) {
+            videoProducer($0, $1, stream: configuration, duration: duration)
         }
-        var playback: [VideoPlaybackSpecification] = []
-        if let n = fields["playback"], let items = reader.sequence(n, fields.path("playback")) {
-            for (i, item) in items.enumerated() {
-                let itemPath = fields.path("playback") + "[\(i)]"
-                guard let consumer = videoPlayback(item, itemPath, duration: duration, drain: drain) else {
-                    valid = false
-                    continue
-                }
-                if playback.contains(where: { $0.name == consumer.name }) {
-                    reader.fail(item.mapping?["name"] ?? item, itemPath + ".name", "'\(consumer.name)' is used twice; playback names must be unique within a video stream")
-                    valid = false
-                }
-                playback.append(consumer)
-            }
+        let playback = namedItems(fields, "playback", what: "playback", valid: &valid, name: \.name) {
+            videoPlayback($0, $1, duration: duration, drain: drain)
         }
         guard valid, let count else { return nil }
         return ScenarioModel.VideoStreamEntry(configuration: configuration, count: count, producers: producers, playback: playback)
@@ -281,5 +257,26 @@ extension ScenarioBuilder {
         }
         reader.fail(node, path, "'\(text)' is not a start selector; \(valid)")
         return nil
+    }
+
+    /// The items of the list under `key`, each decoded by `decode`; a name used twice within the
+    /// list is reported. Clears `valid` when any item fails.
+    func namedItems<T>(_ fields: Fields, _ key: String, what: String, valid: inout Bool, name: (T) -> String,
+                       decode: (Node, String) -> T?) -> [T] {
+        guard let n = fields[key], let items = reader.sequence(n, fields.path(key)) else { return [] }
+        var decoded: [T] = []
+        for (i, item) in items.enumerated() {
+            let itemPath = fields.path(key) + "[\(i)]"
+            guard let value = decode(item, itemPath) else {
+                valid = false
+                continue
+            }
+            if decoded.contains(where: { name($0) == name(value) }) {
+                reader.fail(item.mapping?["name"] ?? item, itemPath + ".name", "'\(name(value))' is used twice; \(what) names must be unique within a video stream")
+                valid = false
+            }
+            decoded.append(value)
+        }
+        return decoded
     }
 }

@@ -78,7 +78,8 @@ extension World {
             for worker in 0..<min(event.count, application.workerCount) { application.crash(worker: worker, restartAfter: restartAfter) }
             let restart = restartAfter.map { " restarted after \(Units.formatDuration($0.seconds))" } ?? " not restarted"
             streamFaultLog.append(FaultEntry(kind: "crash", target: name, from: event.at.seconds, to: restartAfter.map { (event.at + $0).seconds },
-                                             detail: "KCL workers 0 to \(event.count - 1) of \(application.workerCount);" + restart))
+                                             detail: (event.count == 1 ? "KCL worker 0" : "KCL workers 0 to \(event.count - 1)")
+                                                 + " of \(application.workerCount);" + restart))
         case .join:
             let added = (0..<event.count).map { _ in application.addWorker() }
             streamFaultLog.append(FaultEntry(kind: "addWorkers", target: name, from: event.at.seconds, to: nil,

@@ -21,8 +21,8 @@ public struct KinesisClientSpecification: Sendable {
     /// Workers at start, each a KCL process sharing the application's lease table.
     public var workers: Int
     /// idleTimeBetweenReads: how long a shard's reader waits after handling one GetRecords answer
-    /// before the next call. KCL's default is 1 s, AWS's advice of one call a second per shard per
-    /// application, which leaves room for five applications under the 5 calls/s limit.
+    /// before the next call. The default is KCL 2.x's idleTimeBetweenReadsInMillis, 1.5 s (KCL 1.x
+    /// had 1 s, AWS's advice of one call a second per shard per application).
     public var pollInterval: Span
     /// Records per GetRecords call at most, 1 – 10,000.
     public var maxRecords: Int
@@ -67,7 +67,7 @@ public struct KinesisClientSpecification: Sendable {
     /// The most leases one worker takes; nil for no cap.
     public var maxLeasesForWorker: Int?
 
-    public init(name: String, workers: Int = 1, pollInterval: Span = .seconds(1), maxRecords: Int = 10_000,
+    public init(name: String, workers: Int = 1, pollInterval: Span = .milliseconds(1500), maxRecords: Int = 10_000,
                 processing: Distribution = .constant(0), batchOverhead: Distribution? = nil, failureProbability: Double = 0,
                 taskBackoff: Span = .milliseconds(500), checkpointEveryRecords: Int? = nil, checkpointInterval: Span? = .seconds(60),
                 initialPosition: InitialPosition = .latest, failoverTime: Span = .seconds(10), leaseRenewInterval: Span? = nil,

@@ -52,7 +52,7 @@ import Workloads
         guard case .kcl(let kcl) = model.streamConsumers[0].kind else { Issue.record("app is not a KCL application"); return }
         #expect(kcl.workers == 2 && kcl.processing == .constant(0.001))
         // The KCL's defaults where the file is silent.
-        #expect(kcl.pollInterval == .seconds(1) && kcl.failoverTime == .seconds(10) && kcl.initialPosition == .latest)
+        #expect(kcl.pollInterval == .milliseconds(1500) && kcl.failoverTime == .seconds(10) && kcl.initialPosition == .latest)
         guard case .lambda(let function, let memory) = model.streamConsumers[2].kind else { Issue.record("enrich is not Lambda"); return }
         #expect(function.batchSize == 100 && function.parallelizationFactor == 1 && function.maximumRetryAttempts == -1 && memory == 128)
         #expect(model.kclWorkerEvents == [KCLWorkerEvent(consumer: 0, count: 1, at: Instant(nanoseconds: 5_000_000_000),

@@ -131,7 +131,47 @@ let benchmarks: @Sendable () -> Void = {
         setup: {
             ScenarioBenchmark.mm1Model(messages: 1_000_000)
         })
+
+    // The wall clock is per replication (10⁷ records, so scaling to one record would need 10⁷);
+    // the per-record figures are custom metrics, measured directly.
+    let clickstreamMetrics: [BenchmarkMetric] = [.wallClock, .peakMemoryResident, .mallocCountTotal, simulatedRecordsPerSecond,
+                                                 nanosecondsPerSimulatedRecord]
+    var clickstreamThresholds = thresholds(clickstreamMetrics)
+    clickstreamThresholds[simulatedRecordsPerSecond] = timeTolerance
+    clickstreamThresholds[nanosecondsPerSimulatedRecord] = timeTolerance
+    clickstreamThresholds[.mallocCountTotal] = BenchmarkThresholds(relative: [.p90: 1])
+
+    Benchmark(
+        "ScenarioClickstream_10M_records",
+        configuration: .init(metrics: clickstreamMetrics, warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 3,
+                             thresholds: clickstreamThresholds),
+        closure: { benchmark, model in
+            // One iteration is a whole replication putting about 10⁷ records into 64 shards and
+            // reading them back with a KCL application, the stream checker on. Issue 5's target is
+            // 10⁶ simulated records per wall-clock second.
+            let clock = ContinuousClock()
+            let start = clock.now
+            let result = ScenarioBenchmark.runClickstream(model)
+            let elapsed = start.duration(to: clock.now)
+            precondition(result.recordsProcessed == result.recordsPut && result.duplicates == 0 && result.outOfOrder == 0
+                            && result.unhandled == 0 && result.endReason == "drained",
+                         "the clickstream benchmark did not process every record once in order: \(result)")
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            benchmark.measurement(simulatedRecordsPerSecond, Int(Double(result.recordsPut) / seconds))
+            benchmark.measurement(nanosecondsPerSimulatedRecord, Int((seconds * 1e9 / Double(result.recordsPut)).rounded()))
+            blackHole(result)
+        },
+        setup: {
+            ScenarioBenchmark.clickstreamModel(records: 10_000_000)
+        })
 }
 
 /// Messages sent per second of wall clock by a whole replication, checker and metrics included.
 let simulatedMessagesPerSecond = BenchmarkMetric.custom("Simulated messages / s", polarity: .prefersLarger, useScalingFactor: false)
+
+/// Records the stream accepted per second of wall clock by a whole replication, its consumer and
+/// the stream checker included.
+let simulatedRecordsPerSecond = BenchmarkMetric.custom("Simulated records / s", polarity: .prefersLarger, useScalingFactor: false)
+
+/// Wall-clock nanoseconds per record the stream accepted, over a whole replication.
+let nanosecondsPerSimulatedRecord = BenchmarkMetric.custom("ns / simulated record", polarity: .prefersSmaller, useScalingFactor: false)

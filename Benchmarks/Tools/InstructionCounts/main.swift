@@ -13,8 +13,9 @@ import Foundation
 //   instruction-counts filter <evaluations>
 //   instruction-counts fanout <publishes>
 //   instruction-counts stream <batches of 500 records>
+//   instruction-counts clickstream <records>
 
-let usage = "usage: instruction-counts hold <pending> <holds> | queue <messages> | fifo <groups> <messages> | mm1 <messages> | filter <evaluations> | fanout <publishes> | stream <batches>"
+let usage = "usage: instruction-counts hold <pending> <holds> | queue <messages> | fifo <groups> <messages> | mm1 <messages> | filter <evaluations> | fanout <publishes> | stream <batches> | clickstream <records>"
 let arguments = Array(CommandLine.arguments.dropFirst())
 func count(_ index: Int) -> Int {
     guard index < arguments.count, let value = Int(arguments[index]), value >= 0 else {
@@ -48,6 +49,9 @@ case "fanout":
 case "stream":
     let result = StreamCycle().run(batches: count(1))
     print("put \(result.recordsPut) read \(result.recordsRead)")
+case "clickstream":
+    let r = ScenarioBenchmark.clickstream(records: max(1, count(1)))
+    print("put \(r.recordsPut) processed \(r.recordsProcessed) duplicates \(r.duplicates) out of order \(r.outOfOrder) unhandled \(r.unhandled) events \(r.eventsRun) end \(r.endReason)")
 default:
     print(usage)
     exit(2)

@@ -98,7 +98,7 @@ public enum ScenarioBenchmark {
         public var recordsProcessed: Int
         public var duplicates: Int
         public var outOfOrder: Int
-        /// Accepted records the application never processed.
+        /// Accepted records the stream still held at the end that the application never processed.
         public var unhandled: Int
         public var eventsRun: Int
         /// `drained` when the application read every shard to its tip before the drain limit.
@@ -165,20 +165,19 @@ public enum ScenarioBenchmark {
     }
 
     /// Runs replication 0 of `model`, a scenario with one stream and one stream consumer, with the
-    /// stream checker on as in every run, and reads back what the checker found.
+    /// stream checker on as in every run, and reads what the checker found from its observations.
     public static func runClickstream(_ model: ScenarioModel) -> ClickstreamResult {
         precondition(model.streams.count == 1 && model.streamConsumers.count == 1, "the clickstream runner reads one stream and one consumer")
-        let world = World(model: model, replication: 0)
-        let observations = world.run()
-        let ledger = world.streamLedger(0)
-        let check = world.streamConsumerCheck(0)
+        let observations = ScenarioRunner.runReplication(model, index: 0)
+        let stream = observations.streams[0]
+        let consumer = stream.consumers[0]
         return ClickstreamResult(
-            recordsPut: ledger.accepted,
-            writeThrottled: world.dataStreams[0].counters.writeThrottled,
-            recordsProcessed: check.processed,
-            duplicates: check.duplicates,
-            outOfOrder: check.outOfOrder,
-            unhandled: check.unhandled(ledger: ledger),
+            recordsPut: stream.recordsPut,
+            writeThrottled: stream.writeThrottled,
+            recordsProcessed: consumer.recordsProcessed,
+            duplicates: consumer.duplicates,
+            outOfOrder: consumer.outOfOrder,
+            unhandled: consumer.unprocessedAtEnd,
             eventsRun: observations.eventsRun,
             endReason: observations.endReason)
     }

@@ -13,10 +13,18 @@ import SimKernel
 /// a key's records in another order than they were made; that is the producer's doing and not a
 /// consumer's violation, so it is not counted here.
 public struct StreamRecordLedger: Sendable {
-    /// Per producer, per record number: the global key, or −1 while the record is not accepted.
-    var keyOfRecord: [[Int32]] = []
-    var rankOfRecord: [[Int32]] = []
-    var producedAt: [[Int64]] = []
+    /// One accepted record: its global key (−1 while the record is not accepted), its rank among
+    /// the records of that key, and when it was produced. One entry rather than three arrays: a
+    /// record costs one append and one uniqueness check.
+    struct Entry: Sendable {
+        var key: Int32
+        var rank: Int32
+        var producedAt: Int64
+        static let notAccepted = Entry(key: -1, rank: -1, producedAt: 0)
+    }
+
+    /// Per producer, per record number.
+    var entries: [[Entry]] = []
     /// Per producer, per the producer's key number: the global key, or −1 before first use.
     var globalKey: [[Int32]] = []
     var keyNumbers: [String: Int32] = [:]
@@ -32,10 +40,8 @@ public struct StreamRecordLedger: Sendable {
     /// The stream accepted record `record` of producer `producer`, whose partition key is the
     /// producer's key number `key`, spelled `partitionKey`.
     public mutating func recordAccepted(producer: Int, record: Int, key: Int, partitionKey: @autoclosure () -> String, producedAt: Instant) {
-        while keyOfRecord.count <= producer {
-            keyOfRecord.append([])
-            rankOfRecord.append([])
-            self.producedAt.append([])
+        while entries.count <= producer {
+            entries.append([])
             globalKey.append([])
         }
         if globalKey[producer].count <= key {
@@ -53,29 +59,29 @@ public struct StreamRecordLedger: Sendable {
             }
             globalKey[producer][key] = global
         }
-        if keyOfRecord[producer].count <= record {
-            let missing = record + 1 - keyOfRecord[producer].count
-            keyOfRecord[producer].append(contentsOf: repeatElement(-1, count: missing))
-            rankOfRecord[producer].append(contentsOf: repeatElement(-1, count: missing))
-            self.producedAt[producer].append(contentsOf: repeatElement(0, count: missing))
+        let entry = Entry(key: global, rank: acceptedPerKey[Int(global)], producedAt: producedAt.nanoseconds)
+        let count = entries[producer].count
+        if record == count {
+            // The usual case: a producer's records are accepted in the order it made them.
+            entries[producer].append(entry)
+        } else {
+            if record > count { entries[producer].append(contentsOf: repeatElement(.notAccepted, count: record - count + 1)) }
+            precondition(entries[producer][record].key < 0, "record \(producer)/\(record) was accepted twice")
+            entries[producer][record] = entry
         }
-        precondition(keyOfRecord[producer][record] < 0, "record \(producer)/\(record) was accepted twice")
-        keyOfRecord[producer][record] = global
-        rankOfRecord[producer][record] = acceptedPerKey[Int(global)]
         acceptedPerKey[Int(global)] += 1
-        self.producedAt[producer][record] = producedAt.nanoseconds
         accepted += 1
     }
 
     public mutating func recordAbandoned() { abandoned += 1 }
 
     func isAccepted(producer: Int, record: Int) -> Bool {
-        producer < keyOfRecord.count && record < keyOfRecord[producer].count && keyOfRecord[producer][record] >= 0
+        producer < entries.count && record < entries[producer].count && entries[producer][record].key >= 0
     }
 
     /// When an accepted record was produced.
     public func producedAt(producer: Int, record: Int) -> Instant {
-        Instant(nanoseconds: producedAt[producer][record])
+        Instant(nanoseconds: entries[producer][record].producedAt)
     }
 }
 
@@ -126,8 +132,9 @@ public struct StreamConsumerCheck: Sendable {
         }
         handled[producer][word] |= bit
         if discarded { self.discarded += 1 } else { processed += 1 }
-        let key = Int(ledger.keyOfRecord[producer][record])
-        let rank = ledger.rankOfRecord[producer][record]
+        let entry = ledger.entries[producer][record]
+        let key = Int(entry.key)
+        let rank = entry.rank
         if highestRank.count <= key {
             highestRank.append(contentsOf: repeatElement(-1, count: max(key + 1 - highestRank.count, ledger.keyCount - highestRank.count)))
         }

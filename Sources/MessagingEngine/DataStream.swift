@@ -265,6 +265,8 @@ public final class DataStream: TimerTarget {
         let state = shards[shard]
         var position = max(iterator.position, state.firstNumber)
         var records: [StreamRecord] = []
+        // Sized once: growing by doubling copied every record read about once more.
+        records.reserveCapacity(min(limit, state.nextNumber - position))
         var bytes = 0
         while position < state.nextNumber, records.count < limit {
             let stored = state.records[position - state.firstNumber]

@@ -37,7 +37,7 @@ public final class DataStream: TimerTarget {
     /// Hash keys of recently put partition keys. Workloads repeat their keys (users, devices,
     /// sessions) and MD5 was most of a put's cost; the cache is emptied when it holds
     /// `hashKeyCacheCapacity` keys, so memory stays bounded whatever the keys.
-    var hashKeyCache: [String: HashKey] = [:]
+    var hashKeyCache = PartitionKeyHashCache(countMax: hashKeyCacheCapacity)
     static let hashKeyCacheCapacity = 1 << 16
 
     /// The stream's write rate, second by second, for an on-demand stream's peak.
@@ -88,11 +88,7 @@ public final class DataStream: TimerTarget {
     }
 
     func cachedHashKey(_ partitionKey: String) -> HashKey {
-        if let known = hashKeyCache[partitionKey] { return known }
-        if hashKeyCache.count >= Self.hashKeyCacheCapacity { hashKeyCache.removeAll(keepingCapacity: true) }
-        let key = Self.hashKey(partitionKey: partitionKey)
-        hashKeyCache[partitionKey] = key
-        return key
+        hashKeyCache.hashKey(partitionKey, compute: Self.hashKey(partitionKey:))
     }
 
     @discardableResult

@@ -120,22 +120,44 @@ public final class StreamProducer: TimerTarget {
     public private(set) var recordsAbandoned = 0
     public private(set) var finished = false
 
-    /// A record made and not yet accepted.
-    struct Pending {
-        var request: PutRecordRequest
-        var key: Int32
-        var producedAt: Instant
+    /// Records made and not yet accepted, as parallel arrays: the requests go to PutRecords as
+    /// they are, where an array of records would be copied into an array of requests per call.
+    struct Batch {
+        var requests: [PutRecordRequest] = []
+        /// The producer's key number of each record.
+        var keys: [Int32] = []
+        var producedAt: [Instant] = []
+
+        var count: Int { requests.count }
+        var isEmpty: Bool { requests.isEmpty }
+
+        mutating func reserveCapacity(_ capacity: Int) {
+            requests.reserveCapacity(capacity)
+            keys.reserveCapacity(capacity)
+            producedAt.reserveCapacity(capacity)
+        }
+
+        mutating func append(_ request: consuming PutRecordRequest, key: Int32, producedAt instant: Instant) {
+            requests.append(request)
+            keys.append(key)
+            producedAt.append(instant)
+        }
+
+        /// Appends record `index` of `other`.
+        mutating func append(_ other: Batch, at index: Int) {
+            append(other.requests[index], key: other.keys[index], producedAt: other.producedAt[index])
+        }
     }
 
     struct Call {
-        var records: [Pending]
+        var records: Batch
         var attempt: Int
         var answerAt: Instant
     }
 
     var calls = RowTable<Call>()
     /// The batch being gathered, to be sent by the `batchDue` event.
-    var gathering: [Pending] = []
+    var gathering = Batch()
 
     enum Code: Int { case batchDue, callArrives, callAnswered, callFailed, callRetry }
 
@@ -210,9 +232,7 @@ public final class StreamProducer: TimerTarget {
         var bytes = 0
         let bytesMax = batchBytesMax ?? .max
         while gathering.count < specification.batchSize, bytes <= bytesMax, let instant = nextArrival, instant <= deadline {
-            let record = makeRecord(at: instant)
-            gathering.append(record)
-            bytes += record.request.dataBytes
+            bytes += makeRecord(at: instant)
             sendAt = instant
             nextArrival = arrival(after: instant)
         }
@@ -222,20 +242,21 @@ public final class StreamProducer: TimerTarget {
         scheduler.schedule(at: sendAt, target: self, code: Code.batchDue.rawValue, payload: 0)
     }
 
-    func makeRecord(at instant: Instant) -> Pending {
+    /// Makes the next record into the batch being gathered; returns its data bytes.
+    func makeRecord(at instant: Instant) -> Int {
         let key = keySampler?.sample(keyStream) ?? 0
         let bytes = max(0, Int(specification.recordSize.sample(sizeStream, truncatedAtZero: true).rounded()))
         let tag = StreamRecordTag(producer: producerIndex, record: recordsMade)
         recordsMade += 1
-        return Pending(request: PutRecordRequest(partitionKey: keys[key], dataBytes: bytes, tag: tag.rawValue), key: Int32(key),
-                       producedAt: instant)
+        gathering.append(PutRecordRequest(partitionKey: keys[key], dataBytes: bytes, tag: tag.rawValue), key: Int32(key), producedAt: instant)
+        return bytes
     }
 
     public func timerFired(code: Int, payload: Int) {
         switch Code(rawValue: code)! {
         case .batchDue:
             let batch = gathering
-            gathering = []
+            gathering = Batch()
             send(batch, attempt: 1)
             gatherNextBatch()
         case .callArrives: callArrives(payload)
@@ -251,7 +272,7 @@ public final class StreamProducer: TimerTarget {
     }
 
     /// A call takes effect half way through its round trip and is answered at its end.
-    func send(_ records: [Pending], attempt: Int) {
+    func send(_ records: Batch, attempt: Int) {
         callsOutstanding += 1
         let now = scheduler.now
         let roundTrip = network.roundTrip(at: now, rng: networkStream)
@@ -271,7 +292,7 @@ public final class StreamProducer: TimerTarget {
             return
         }
         let records = calls[row].records
-        var retry: [Pending] = []
+        var retry = Batch()
         let stream: DataStream
         switch target {
         case .deliveryStream(let deliveryStream):
@@ -281,22 +302,22 @@ public final class StreamProducer: TimerTarget {
             stream = dataStream
         }
         if let denial = stream.authorize(principal, specification.batchSize == 1 ? .putRecord : .putRecords) {
-            for record in records { abandon(record, reason: denial.description, at: now) }
+            for i in 0..<records.count { abandon(tag: records.requests[i].tag, reason: denial.description, at: now) }
         } else if specification.batchSize == 1 {
-            for record in records where accept(record, stream.putRecord(record.request), at: now) { retry.append(record) }
+            for i in 0..<records.count where accept(records, i, stream.putRecord(records.requests[i]), at: now) { retry.append(records, at: i) }
         } else {
-            switch stream.putRecords(records.map(\.request)) {
+            switch stream.putRecords(records.requests) {
             case .records(let results):
-                for (record, result) in zip(records, results) where accept(record, result, at: now) { retry.append(record) }
+                for (i, result) in results.enumerated() where accept(records, i, result, at: now) { retry.append(records, at: i) }
             case .rejected(let error):
-                for record in records where accept(record, .rejected(error), at: now) { retry.append(record) }
+                for i in 0..<records.count where accept(records, i, .rejected(error), at: now) { retry.append(records, at: i) }
             }
         }
         answer(row, retry: retry, at: now)
     }
 
     /// Leaves in the call only the records to send again, and answers it at its instant.
-    func answer(_ row: Int, retry: [Pending], at now: Instant) {
+    func answer(_ row: Int, retry: Batch, at now: Instant) {
         calls[row].records = retry
         if calls[row].answerAt == now {
             callAnswered(row)
@@ -308,8 +329,8 @@ public final class StreamProducer: TimerTarget {
     /// PutRecord or PutRecordBatch into a delivery stream; returns the records to send again. A
     /// refused call (over the requests quota: retried; over the limits: given up) answers for all
     /// its records.
-    func put(_ records: [Pending], into deliveryStream: DeliveryStream) -> [Pending] {
-        let inputs = records.map { DeliveryStreamRecordInput(dataBytes: $0.request.dataBytes, tag: $0.request.tag) }
+    func put(_ records: Batch, into deliveryStream: DeliveryStream) -> Batch {
+        let inputs = records.requests.map { DeliveryStreamRecordInput(dataBytes: $0.dataBytes, tag: $0.tag) }
         let results: [DeliveryStreamPutResult]
         if specification.batchSize == 1 {
             results = inputs.map { deliveryStream.putRecord($0) }
@@ -319,32 +340,33 @@ public final class StreamProducer: TimerTarget {
             case .rejected(let error): results = Array(repeating: .failed(error), count: records.count)
             }
         }
-        var retry: [Pending] = []
-        for (record, result) in zip(records, results) {
+        var retry = Batch()
+        for (i, result) in results.enumerated() {
             guard case .failed(let error) = result else { continue }
-            if error.isRetryable { retry.append(record) } else { recordsAbandoned += 1 }
+            if error.isRetryable { retry.append(records, at: i) } else { recordsAbandoned += 1 }
         }
         return retry
     }
 
-    /// Tells the observer what became of a record; true when it should be sent again.
-    func accept(_ record: Pending, _ result: PutRecordResult, at now: Instant) -> Bool {
+    /// Tells the observer what became of record `index` of `records`; true when it should be sent again.
+    func accept(_ records: Batch, _ index: Int, _ result: PutRecordResult, at now: Instant) -> Bool {
         switch result {
         case .put(let sequenceNumber):
-            observer.streamRecordAccepted(stream: streamIndex, tag: StreamRecordTag(rawValue: record.request.tag), key: Int(record.key),
-                                          sequenceNumber: sequenceNumber, producedAt: record.producedAt, at: now)
+            observer.streamRecordAccepted(stream: streamIndex, tag: StreamRecordTag(rawValue: records.requests[index].tag),
+                                          key: Int(records.keys[index]), sequenceNumber: sequenceNumber,
+                                          producedAt: records.producedAt[index], at: now)
             return false
         case .rejected(let error):
             if error.isRetryable { return true }
-            abandon(record, reason: error.description, at: now)
+            abandon(tag: records.requests[index].tag, reason: error.description, at: now)
             return false
         }
     }
 
-    func abandon(_ record: Pending, reason: String, at now: Instant) {
+    func abandon(tag: UInt64, reason: String, at now: Instant) {
         recordsAbandoned += 1
         guard case .dataStream = target else { return }
-        observer.streamRecordAbandoned(stream: streamIndex, tag: StreamRecordTag(rawValue: record.request.tag), reason: reason, at: now)
+        observer.streamRecordAbandoned(stream: streamIndex, tag: StreamRecordTag(rawValue: tag), reason: reason, at: now)
     }
 
     func callAnswered(_ row: Int) {
@@ -365,7 +387,7 @@ public final class StreamProducer: TimerTarget {
         observer.streamCallFailed(actor: "streamProducer/\(specification.name)", operation: operation, records: call.records.count,
                                   willRetry: retry, at: now)
         guard retry else {
-            for record in call.records { abandon(record, reason: "\(failure) after \(call.attempt) attempts", at: now) }
+            for tag in call.records.requests.map(\.tag) { abandon(tag: tag, reason: "\(failure) after \(call.attempt) attempts", at: now) }
             reportIfFinished()
             return
         }

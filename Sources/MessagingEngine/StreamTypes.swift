@@ -79,6 +79,15 @@ public enum ShardIteratorType: Sendable, Equatable {
     case afterSequenceNumber(SequenceNumber)
     /// The first record that arrived at or after the instant.
     case atTimestamp(Instant)
+
+    /// Whether a consumer may start from it (enhanced fan-out's and Lambda's StartingPosition,
+    /// the KCL's initial position): TRIM_HORIZON, LATEST or AT_TIMESTAMP, not a sequence number.
+    public var isStartingPosition: Bool {
+        switch self {
+        case .trimHorizon, .latest, .atTimestamp: true
+        case .atSequenceNumber, .afterSequenceNumber: false
+        }
+    }
 }
 
 /// A position in one shard, valid for 5 minutes after it was issued.

@@ -33,11 +33,7 @@ public struct EnhancedFanOutSpecification: Sendable {
     /// Problems with the specification, each naming the field and what would be valid; empty when valid.
     public func problems() -> [(field: String, message: String)] {
         var found: [(String, String)] = []
-        switch initialPosition {
-        case .trimHorizon, .latest, .atTimestamp: break
-        case .atSequenceNumber, .afterSequenceNumber:
-            found.append(("initialPosition", "must be TRIM_HORIZON, LATEST or AT_TIMESTAMP"))
-        }
+        if !initialPosition.isStartingPosition { found.append(("initialPosition", "must be TRIM_HORIZON, LATEST or AT_TIMESTAMP")) }
         if pushInterval <= .zero { found.append(("pushInterval", "must be above 0s")) }
         return found
     }

@@ -74,11 +74,7 @@ public struct StreamEventSourceMappingSpecification: Sendable {
         if !Self.parallelizationFactorRange.contains(parallelizationFactor) {
             found.append(("parallelizationFactor", "must be between 1 and 10, not \(parallelizationFactor)"))
         }
-        switch startingPosition {
-        case .trimHorizon, .latest, .atTimestamp: break
-        case .atSequenceNumber, .afterSequenceNumber:
-            found.append(("startingPosition", "must be TRIM_HORIZON, LATEST or AT_TIMESTAMP"))
-        }
+        if !startingPosition.isStartingPosition { found.append(("startingPosition", "must be TRIM_HORIZON, LATEST or AT_TIMESTAMP")) }
         if !(0...1).contains(failureProbability) {
             found.append(("failureProbability", "must be between 0 and 1"))
         }

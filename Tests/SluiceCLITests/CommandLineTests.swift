@@ -204,6 +204,32 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
+    /// A scenario without queues: the summary names the stream and what each consumer made of its
+    /// records, and has no queue delivery line.
+    @Test func runSummarisesStreamsAndTheirConsumers() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let scenario = folder.appendingPathComponent("stream.yaml")
+        try """
+            name: stream
+            duration: 10001ms
+            drain: 1m
+            seed: 2
+            streams:
+              - { name: clicks, shards: 1 }
+            producers:
+              - { name: web, target: stream/clicks, arrivals: constant(rate=10/s), partitionKeys: { count: 5 } }
+            consumers:
+              - { name: app, source: stream/clicks, processing: constant(1ms), initialPosition: TRIM_HORIZON }
+            """.write(to: scenario, atomically: true, encoding: .utf8)
+        let result = try Self.run(["run", scenario.path, "--replications", "1", "--out", folder.appendingPathComponent("o").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("0 messages and 100 stream records"))
+        #expect(result.stderr.contains("stream clicks: 100 records put, 0 throttled, 0 abandoned, 0 resharding call(s)"))
+        #expect(result.stderr.contains("  kcl app: 100 processed, 0 duplicates, 0 discarded, 0 unprocessed at the end, 0 out of key order"))
+        #expect(!result.stderr.contains("delivery:"))
+    }
+
     /// The checked-in reports are golden files: the current engine must reproduce them byte for byte.
     @Test func checkedInQuickstartReportIsReproduced() throws {
         let folder = try Self.temporaryFolder()
